@@ -1,0 +1,117 @@
+-- =====================================================================
+-- Identity
+-- =====================================================================
+
+-- Who is asking. Trusts request.jwt.claims only in sessions of the server's own login role:
+-- any other session (an analyst in psql) could set that to anything, so there the identity
+-- comes from data.analyst_accounts (none mapped: anonymous). Call it from policies as
+-- (SELECT hedgerow.current_user_id()) so it runs once per statement, not per row.
+CREATE FUNCTION hedgerow.current_user_id() RETURNS uuid
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  claims text;
+BEGIN
+  IF session_user = 'hedgerow_authenticator' THEN
+    claims := nullif(current_setting('request.jwt.claims', true), '');
+    RETURN (claims::jsonb ->> 'sub')::uuid;
+  END IF;
+  RETURN (SELECT a.user_id FROM data.analyst_accounts a WHERE a.role_name = session_user);
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.current_user_id() TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- The caller's id, or a 401 for anonymous callers.
+CREATE FUNCTION hedgerow.require_user() RETURNS uuid
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  me uuid := hedgerow.current_user_id();
+BEGIN
+  IF me IS NULL THEN
+    PERFORM hedgerow.fail(401, 'UNAUTHENTICATED', 'authentication required');
+  END IF;
+  RETURN me;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.require_user() TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- =====================================================================
+-- Responses and errors
+-- =====================================================================
+
+-- Ends the request with an HTTP status: raises SQLSTATE PT<status>, which the server maps to
+-- that status; the message is for people, the hint is the machine-readable code.
+CREATE FUNCTION hedgerow.fail(status int, code text, message text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  RAISE EXCEPTION USING ERRCODE = 'PT' || status::text, MESSAGE = message, HINT = code;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.fail(int, text, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- The success envelope of DESIGN §6.
+CREATE FUNCTION hedgerow.ok(payload jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT jsonb_build_object('data', payload, 'error', NULL) $$;
+GRANT EXECUTE ON FUNCTION hedgerow.ok(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- Overrides the route's success status for this response (e.g. 200 instead of 201 when a
+-- create found the thing already there).
+CREATE FUNCTION hedgerow.set_status(status int) RETURNS void
+LANGUAGE sql VOLATILE
+AS $$ SELECT set_config('response.status', status::text, true) $$;
+GRANT EXECUTE ON FUNCTION hedgerow.set_status(int) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- =====================================================================
+-- Arguments: each api function takes one jsonb of path, query and body fields.
+-- Wrong types are a 400 naming the field, never a cast error deep inside a query.
+-- =====================================================================
+
+-- A string field, or NULL when absent or null.
+CREATE FUNCTION hedgerow.arg_text(args jsonb, field text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+  IF args -> field IS NULL OR jsonb_typeof(args -> field) = 'null' THEN
+    RETURN NULL;
+  END IF;
+  IF jsonb_typeof(args -> field) <> 'string' THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', field || ' must be a string');
+  END IF;
+  RETURN args ->> field;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.arg_text(jsonb, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A required string field.
+CREATE FUNCTION hedgerow.arg_required_text(args jsonb, field text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+  value text := hedgerow.arg_text(args, field);
+BEGIN
+  IF value IS NULL THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', field || ' is required');
+  END IF;
+  RETURN value;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.arg_required_text(jsonb, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A visibility level field ('private' | 'unlisted' | 'public'), or NULL when absent or null.
+CREATE FUNCTION hedgerow.arg_visibility(args jsonb, field text) RETURNS data.visibility
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+  value text := hedgerow.arg_text(args, field);
+BEGIN
+  IF value IS NOT NULL AND value NOT IN ('private', 'unlisted', 'public') THEN
+    PERFORM hedgerow.fail(400, 'INVALID_VISIBILITY',
+                          field || ' must be one of private, unlisted, public');
+  END IF;
+  RETURN value::data.visibility;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.arg_visibility(jsonb, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;

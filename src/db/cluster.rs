@@ -1,0 +1,366 @@
+//! A private PostgreSQL cluster run from the server binaries on this machine: the embedded
+//! default of `hedgerow serve`, and the throwaway cluster of the tests.
+//!
+//! `postgres` runs as a child process, spawned from a thread that lives exactly as long as it,
+//! with PR_SET_PDEATHSIG: if hedgerow dies, even by `kill -9`, its cluster shuts down too.
+//! PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user.
+
+use std::{
+    ffi::CString,
+    fs,
+    io::Write,
+    net::TcpListener,
+    os::unix::{fs::PermissionsExt, process::CommandExt},
+    path::{Path, PathBuf},
+    process::{Command, ExitStatus, Stdio},
+    sync::mpsc,
+    thread,
+    time::{Duration, Instant},
+};
+
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(
+        "PostgreSQL server binaries (initdb, postgres) were not found on PATH or in \
+         /usr/lib/postgresql/*/bin. Install them: sudo apt-get install -y postgresql \
+         (or set DATABASE_URL to use an existing server)"
+    )]
+    NoBinaries,
+    #[error(
+        "running as root, the cluster must run as the 'postgres' system user, which does not \
+         exist (sudo apt-get install -y postgresql creates it)"
+    )]
+    NoPostgresUser,
+    #[error("{action} failed: {detail}")]
+    Io { action: String, detail: String },
+    #[error("initdb failed:\n{0}")]
+    Initdb(String),
+    #[error("postgres did not start; its log ({log}) ends with:\n{tail}")]
+    Start { log: String, tail: String },
+}
+
+fn io_error(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> ClusterError {
+    let action = action.into();
+    move |e| ClusterError::Io {
+        action,
+        detail: e.to_string(),
+    }
+}
+
+/// The directory that holds `initdb` and `postgres`.
+#[derive(Debug, Clone)]
+pub struct PgBinaries(PathBuf);
+
+impl PgBinaries {
+    /// PATH first, then the newest /usr/lib/postgresql/<version>/bin.
+    pub fn locate() -> Result<Self, ClusterError> {
+        let on_path = std::env::var_os("PATH")
+            .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let mut debian: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let version = entry.file_name().to_str()?.parse().ok()?;
+                Some((version, entry.path().join("bin")))
+            })
+            .collect();
+        debian.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
+        on_path
+            .into_iter()
+            .chain(debian.into_iter().map(|(_, dir)| dir))
+            .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
+            .map(PgBinaries)
+            .ok_or(ClusterError::NoBinaries)
+    }
+
+    fn command(&self, name: &str, run_as: Option<OsUser>) -> Command {
+        let mut command = Command::new(self.0.join(name));
+        if let Some(user) = run_as {
+            command.uid(user.uid).gid(user.gid);
+        }
+        command
+    }
+}
+
+/// The unprivileged account the cluster runs as when hedgerow runs as root.
+#[derive(Debug, Clone, Copy)]
+struct OsUser {
+    uid: u32,
+    gid: u32,
+}
+
+fn cluster_user() -> Result<Option<OsUser>, ClusterError> {
+    // SAFETY: geteuid has no preconditions; getpwnam returns NULL or a valid static record.
+    unsafe {
+        if libc::geteuid() != 0 {
+            return Ok(None);
+        }
+        let name = CString::new("postgres").unwrap();
+        let record = libc::getpwnam(name.as_ptr());
+        if record.is_null() {
+            return Err(ClusterError::NoPostgresUser);
+        }
+        Ok(Some(OsUser {
+            uid: (*record).pw_uid,
+            gid: (*record).pw_gid,
+        }))
+    }
+}
+
+/// How a cluster is set up.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// The superuser (`postgres`) password; connections are password-authenticated.
+    pub admin_password: String,
+    /// The port to use when it is free; otherwise a free one is picked (never 5432).
+    pub preferred_port: Option<u16>,
+    /// false for throwaway clusters: no fsync, faster and disposable.
+    pub durable: bool,
+}
+
+/// A running cluster; stopped (fast shutdown) when dropped.
+#[derive(Debug)]
+pub struct LocalCluster {
+    port: u16,
+    admin_password: String,
+    pid: i32,
+    exited: Option<mpsc::Receiver<ExitStatus>>,
+}
+
+impl LocalCluster {
+    /// Creates the cluster under `dir` (in `dir/pg`) unless it exists, and starts it.
+    pub fn start(dir: &Path, options: &ClusterOptions) -> Result<Self, ClusterError> {
+        let binaries = PgBinaries::locate()?;
+        let run_as = cluster_user()?;
+        let pgdata = dir.join("pg");
+        if !pgdata.join("PG_VERSION").exists() {
+            init(&binaries, run_as, dir, &pgdata, options)?;
+        }
+        let port = free_port(options.preferred_port)?;
+        let log_path = dir.join("postgres.log");
+        let log = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(io_error(format!("opening {}", log_path.display())))?;
+        let mut command = binaries.command("postgres", run_as);
+        command
+            .arg("-D")
+            .arg(&pgdata)
+            .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
+            .args([
+                "-c",
+                "unix_socket_directories=",
+                "-c",
+                "max_connections=200",
+            ])
+            .stdin(Stdio::null())
+            .stdout(
+                log.try_clone()
+                    .map_err(io_error("duplicating the log file"))?,
+            )
+            .stderr(log);
+        if !options.durable {
+            command.args([
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]);
+        }
+        let (pid, exited) = spawn_tied_to_this_process(command)?;
+        let cluster = LocalCluster {
+            port,
+            admin_password: options.admin_password.clone(),
+            pid,
+            exited: Some(exited),
+        };
+        cluster.wait_until_ready(&pgdata, &log_path)?;
+        Ok(cluster)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A connection string for `user` on `database` of this cluster.
+    pub fn url(&self, user: &str, password: &str, database: &str) -> String {
+        format!(
+            "postgres://{user}:{password}@127.0.0.1:{}/{database}",
+            self.port
+        )
+    }
+
+    /// The superuser's connection string for `database`.
+    pub fn admin_url(&self, database: &str) -> String {
+        self.url("postgres", &self.admin_password, database)
+    }
+
+    /// Stops the cluster (fast shutdown: open sessions are ended, data is kept).
+    pub fn stop(&mut self) {
+        if let Some(exited) = self.exited.take() {
+            // SAFETY: signalling our own child's pid.
+            unsafe { libc::kill(self.pid, libc::SIGINT) };
+            let _ = exited.recv_timeout(Duration::from_secs(30));
+        }
+    }
+
+    /// Waits for postmaster.pid to say "ready", as pg_ctl does.
+    fn wait_until_ready(&self, pgdata: &Path, log_path: &Path) -> Result<(), ClusterError> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        let exited = self
+            .exited
+            .as_ref()
+            .expect("a started cluster has a waiter");
+        loop {
+            // Line 1 is the postmaster's pid (a stale file from a crash names another), line 8
+            // its status.
+            let status = fs::read_to_string(pgdata.join("postmaster.pid")).unwrap_or_default();
+            let lines: Vec<&str> = status.lines().collect();
+            if lines.first() == Some(&self.pid.to_string().as_str())
+                && lines.get(7).is_some_and(|line| line.trim() == "ready")
+            {
+                return Ok(());
+            }
+            if exited.try_recv().is_ok() || Instant::now() > deadline {
+                let log = fs::read_to_string(log_path).unwrap_or_default();
+                let tail = log
+                    .lines()
+                    .rev()
+                    .take(10)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev();
+                return Err(ClusterError::Start {
+                    log: log_path.display().to_string(),
+                    tail: tail.collect::<Vec<_>>().join("\n"),
+                });
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for LocalCluster {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn init(
+    binaries: &PgBinaries,
+    run_as: Option<OsUser>,
+    dir: &Path,
+    pgdata: &Path,
+    options: &ClusterOptions,
+) -> Result<(), ClusterError> {
+    fs::create_dir_all(pgdata).map_err(io_error(format!("creating {}", pgdata.display())))?;
+    // The cluster user must be able to pass through `dir`, which also holds our secrets.
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o711))
+        .map_err(io_error("setting permissions"))?;
+    fs::set_permissions(pgdata, fs::Permissions::from_mode(0o700))
+        .map_err(io_error("setting permissions"))?;
+    let password_file = dir.join("initdb.pw");
+    let mut file =
+        fs::File::create(&password_file).map_err(io_error("writing the initdb password file"))?;
+    file.write_all(options.admin_password.as_bytes())
+        .map_err(io_error("writing the initdb password file"))?;
+    if let Some(user) = run_as {
+        for path in [pgdata, &password_file] {
+            std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).map_err(io_error(
+                format!("handing {} to the postgres user", path.display()),
+            ))?;
+        }
+    }
+    let mut command = binaries.command("initdb", run_as);
+    command
+        .arg("-D")
+        .arg(pgdata)
+        .args([
+            "-U",
+            "postgres",
+            "-A",
+            "scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ])
+        .arg(format!("--pwfile={}", password_file.display()));
+    if !options.durable {
+        command.arg("--no-sync");
+    }
+    let output = command.output().map_err(io_error("running initdb"));
+    let _ = fs::remove_file(&password_file);
+    let output = output?;
+    if !output.status.success() {
+        let mut detail = String::from_utf8_lossy(&output.stderr).into_owned();
+        if run_as.is_some() {
+            detail.push_str("\n(as root the cluster runs as 'postgres', which must be able to reach this directory)");
+        }
+        let _ = fs::remove_dir_all(pgdata);
+        return Err(ClusterError::Initdb(detail));
+    }
+    Ok(())
+}
+
+/// `preferred` if nobody listens there, else a port the OS picks (never 5432).
+fn free_port(preferred: Option<u16>) -> Result<u16, ClusterError> {
+    if let Some(port) =
+        preferred.filter(|&p| p != 5432 && TcpListener::bind(("127.0.0.1", p)).is_ok())
+    {
+        return Ok(port);
+    }
+    let listener = TcpListener::bind(("127.0.0.1", 0)).map_err(io_error("finding a free port"))?;
+    Ok(listener
+        .local_addr()
+        .map_err(io_error("finding a free port"))?
+        .port())
+}
+
+/// Spawns `command` from a thread that waits for it, with the parent-death signal set so the
+/// child is stopped when this process ends. Returns the pid and a channel that receives its
+/// exit status.
+fn spawn_tied_to_this_process(
+    mut command: Command,
+) -> Result<(i32, mpsc::Receiver<ExitStatus>), ClusterError> {
+    // SAFETY: prctl is async-signal-safe; it runs in the child after fork (and after the uid
+    // change, which would otherwise clear the setting).
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let (pid_tx, pid_rx) = mpsc::channel();
+    let (exit_tx, exit_rx) = mpsc::channel();
+    thread::Builder::new()
+        .name("postgres-waiter".into())
+        .spawn(move || match command.spawn() {
+            Ok(mut child) => {
+                let _ = pid_tx.send(Ok(child.id() as i32));
+                if let Ok(status) = child.wait() {
+                    let _ = exit_tx.send(status);
+                }
+            }
+            Err(e) => {
+                let _ = pid_tx.send(Err(e));
+            }
+        })
+        .map_err(io_error("starting the postgres waiter thread"))?;
+    let pid = pid_rx
+        .recv()
+        .map_err(|_| ClusterError::Io {
+            action: "starting postgres".into(),
+            detail: "waiter thread died".into(),
+        })?
+        .map_err(io_error("starting postgres"))?;
+    Ok((pid, exit_rx))
+}

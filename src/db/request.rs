@@ -1,0 +1,134 @@
+//! The request protocol of DESIGN §4: one transaction per request, as the caller's role with
+//! the caller's claims, around one `api.*` function call.
+//!
+//! All four statements are prepared once per connection and sent together, so a request costs
+//! one network round trip: BEGIN, the settings, the function, COMMIT. When the function raises,
+//! PostgreSQL turns the COMMIT into a ROLLBACK.
+
+use deadpool_postgres::{Object, Pool, PoolError};
+use tokio_postgres::{Statement, types::ToSql};
+
+/// Sets the transaction-local context that policies and functions read.
+const SET_CONTEXT: &str = "SELECT set_config('role', $1, true), \
+     set_config('request.jwt.claims', $2, true), set_config('request.method', $3, true), \
+     set_config('request.path', $4, true), set_config('request.headers', $5, true), \
+     set_config('request.ip', $6, true), set_config('request.share_token', $7, true), \
+     set_config('statement_timeout', $8, true)";
+
+/// What the transaction knows about the request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub role: &'static str,
+    /// The verified JWT claims as JSON, empty for anonymous callers.
+    pub claims: String,
+    pub method: String,
+    /// The request path with share tokens redacted.
+    pub path: String,
+    /// Lower-cased request headers as a JSON object, secrets left out.
+    pub headers: String,
+    pub ip: String,
+    /// The share token the request carries, empty when none.
+    pub share_token: String,
+    pub statement_timeout_ms: u64,
+}
+
+/// One call of `api.<function>(args)`.
+#[derive(Debug, Clone)]
+pub struct FunctionCall {
+    pub function: &'static str,
+    /// Runs in a READ ONLY transaction.
+    pub read_only: bool,
+    /// The function's argument: path, query and body fields as one JSON object.
+    pub args: String,
+}
+
+/// The function's response: the JSON body, and the status it asked for, if any.
+#[derive(Debug)]
+pub struct FunctionOutput {
+    pub body: String,
+    pub status: Option<u16>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    #[error("no database connection: {0}")]
+    Pool(#[from] PoolError),
+    #[error(transparent)]
+    Database(#[from] tokio_postgres::Error),
+}
+
+/// Runs one request's transaction. It is spawned as its own task, so a client that hangs up
+/// mid-request cannot leave a connection half-way through a transaction.
+pub async fn call(
+    pool: &Pool,
+    context: RequestContext,
+    call: FunctionCall,
+) -> Result<FunctionOutput, RequestError> {
+    let pool = pool.clone();
+    tokio::spawn(async move { run(&pool, &context, &call).await })
+        .await
+        .expect("request transaction task panicked")
+}
+
+async fn run(
+    pool: &Pool,
+    context: &RequestContext,
+    call: &FunctionCall,
+) -> Result<FunctionOutput, RequestError> {
+    let client = pool.get().await?;
+    let function_sql = format!(
+        "WITH r AS MATERIALIZED (SELECT api.{}($1::text::jsonb)::text AS body) \
+         SELECT body, current_setting('response.status', true) FROM r",
+        call.function
+    );
+    let begin_sql = if call.read_only {
+        "BEGIN READ ONLY"
+    } else {
+        "BEGIN"
+    };
+    let (begin, set_context, function, commit) = tokio::try_join!(
+        client.prepare_cached(begin_sql),
+        client.prepare_cached(SET_CONTEXT),
+        client.prepare_cached(&function_sql),
+        client.prepare_cached("COMMIT"),
+    )?;
+    let timeout = context.statement_timeout_ms.to_string();
+    let settings: [&(dyn ToSql + Sync); 8] = [
+        &context.role,
+        &context.claims,
+        &context.method,
+        &context.path,
+        &context.headers,
+        &context.ip,
+        &context.share_token,
+        &timeout,
+    ];
+    let args: [&(dyn ToSql + Sync); 1] = [&call.args];
+    let (began, set, row, committed) = tokio::join!(
+        client.execute(&begin, &[]),
+        client.execute(&set_context, &settings),
+        client.query_one(&function, &args),
+        client.execute(&commit, &[]),
+    );
+    if committed.is_err() {
+        // The transaction's end is unknown: this connection must not serve anyone else.
+        let _ = Object::take(client);
+    }
+    began?;
+    set?;
+    let row = row?;
+    committed?;
+    let status = row.get::<_, Option<&str>>(1).and_then(|s| s.parse().ok());
+    Ok(FunctionOutput {
+        body: row.get(0),
+        status,
+    })
+}
+
+/// Whether the database answers at all (for `/ready`).
+pub async fn ping(pool: &Pool) -> Result<(), RequestError> {
+    let client = pool.get().await?;
+    let statement: Statement = client.prepare_cached("SELECT 1").await?;
+    client.query_one(&statement, &[]).await?;
+    Ok(())
+}

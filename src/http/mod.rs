@@ -1,0 +1,10 @@
+//! The HTTP side: routing, input, the response envelope, errors, and the server loop.
+
+pub mod client_ip;
+pub mod errors;
+pub mod input;
+pub mod openapi;
+pub mod response;
+pub mod routes;
+pub mod server;
+pub mod service;

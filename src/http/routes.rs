@@ -1,0 +1,206 @@
+//! The route table: each (method, path pattern) calls one `api.*` function. Adding an
+//! endpoint is one line here plus one SQL function.
+
+use hyper::Method;
+
+/// One endpoint.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub method: Method,
+    /// Path with `{name}` segments, as in OpenAPI.
+    pub pattern: &'static str,
+    /// The SQL function `api.<function>(args jsonb)`.
+    pub function: &'static str,
+    /// The status of a success, unless the function sets `response.status`.
+    pub status: u16,
+    /// Query parameters it reads (documented in /openapi.json).
+    pub query: &'static [&'static str],
+    pub summary: &'static str,
+    /// GETs run READ ONLY unless they record an access-log row.
+    pub writes: bool,
+}
+
+const fn route(
+    method: Method,
+    pattern: &'static str,
+    function: &'static str,
+    summary: &'static str,
+) -> Route {
+    let writes = !matches!(method, Method::GET);
+    Route {
+        method,
+        pattern,
+        function,
+        status: 200,
+        query: &[],
+        summary,
+        writes,
+    }
+}
+
+const fn get(pattern: &'static str, function: &'static str, summary: &'static str) -> Route {
+    route(Method::GET, pattern, function, summary)
+}
+
+const fn post(pattern: &'static str, function: &'static str, summary: &'static str) -> Route {
+    route(Method::POST, pattern, function, summary)
+}
+
+const fn patch(pattern: &'static str, function: &'static str, summary: &'static str) -> Route {
+    route(Method::PATCH, pattern, function, summary)
+}
+
+impl Route {
+    const fn created(mut self) -> Self {
+        self.status = 201;
+        self
+    }
+}
+
+pub static ROUTES: &[Route] = &[
+    post(
+        "/api/auth/profile",
+        "create_profile",
+        "Create the caller's profile",
+    )
+    .created(),
+    get(
+        "/api/auth/profile",
+        "get_profile",
+        "The caller's profile, email included",
+    ),
+    patch(
+        "/api/auth/profile",
+        "update_profile",
+        "Change display name or email",
+    ),
+    get(
+        "/api/settings",
+        "get_settings",
+        "The caller's defaults for new resources",
+    ),
+    patch(
+        "/api/settings",
+        "update_settings",
+        "Change the caller's defaults",
+    ),
+    get(
+        "/api/users/{username}",
+        "get_user",
+        "A user's public profile",
+    ),
+];
+
+/// Endpoints served by Rust itself, without a transaction.
+pub static BUILTIN_PATHS: &[(&str, &str)] = &[
+    ("/health", "The process is up"),
+    ("/ready", "The database answers (503 while it does not)"),
+    ("/openapi.json", "This document"),
+];
+
+/// Path parameters captured from a request path, by name.
+pub type Params = Vec<(&'static str, String)>;
+
+/// The outcome of matching a request against the table.
+#[derive(Debug)]
+pub enum Match {
+    Found(&'static Route, Params),
+    /// The path exists, with other methods.
+    WrongMethod(Vec<Method>),
+    NotFound,
+}
+
+/// Finds the route for `method` and `path`, capturing the `{name}` segments. Literal
+/// segments win over captures, so `/api/shelves/public` is not `/api/shelves/{id}`.
+pub fn find(method: &Method, path: &str) -> Match {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let mut best: Option<(&'static Route, Params, usize)> = None;
+    let mut methods = Vec::new();
+    for route in ROUTES {
+        let Some((params, literals)) = capture(route.pattern, &segments) else {
+            continue;
+        };
+        if route.method != *method {
+            methods.push(route.method.clone());
+            continue;
+        }
+        if best.as_ref().is_none_or(|(_, _, most)| literals > *most) {
+            best = Some((route, params, literals));
+        }
+    }
+    match best {
+        Some((route, params, _)) => Match::Found(route, params),
+        None if methods.is_empty() => Match::NotFound,
+        None => Match::WrongMethod(methods),
+    }
+}
+
+/// The captures of `pattern` against `segments`, and how many literal segments matched.
+fn capture(
+    pattern: &'static str,
+    segments: &[&str],
+) -> Option<(Vec<(&'static str, String)>, usize)> {
+    let parts: Vec<&'static str> = pattern.split('/').collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    let mut literals = 0;
+    for (part, segment) in parts.iter().zip(segments) {
+        match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) if !segment.is_empty() => params.push((name, percent_decode(segment)?)),
+            Some(_) => return None,
+            None if part == segment => literals += 1,
+            None => return None,
+        }
+    }
+    Some((params, literals))
+}
+
+fn percent_decode(segment: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_path_parameters() {
+        let Match::Found(route, params) = find(&Method::GET, "/api/users/ada_l") else {
+            panic!()
+        };
+        assert_eq!(route.function, "get_user");
+        assert_eq!(params, vec![("username", "ada_l".to_string())]);
+    }
+
+    #[test]
+    fn a_known_path_with_another_method_is_told_apart_from_an_unknown_path() {
+        assert!(matches!(
+            find(&Method::DELETE, "/api/auth/profile"),
+            Match::WrongMethod(_)
+        ));
+        assert!(matches!(
+            find(&Method::GET, "/api/nothing/here"),
+            Match::NotFound
+        ));
+        assert!(matches!(find(&Method::GET, "/api/users/"), Match::NotFound));
+    }
+
+    #[test]
+    fn every_pattern_is_unique_per_method() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(
+                    !(a.method == b.method && a.pattern == b.pattern),
+                    "{} {} twice",
+                    a.method,
+                    a.pattern
+                );
+            }
+        }
+    }
+}
