@@ -66,7 +66,7 @@ BEGIN
   RETURN result;
 END
 $$;
-GRANT EXECUTE ON FUNCTION hedgerow.own_profile(uuid) TO hedgerow_user;
+GRANT EXECUTE ON FUNCTION hedgerow.own_profile(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
 -- POST /api/auth/profile {username, display_name?, email?}: creates the caller's profile
 -- (id = token sub) with default settings. The username is permanent.

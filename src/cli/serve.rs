@@ -34,7 +34,10 @@ pub async fn run() -> CliResult {
                     .into(),
             ),
         };
-    let pool = pool::create(&database_url, config.pool_size, config.pool_timeout)?;
+    let pg_config = database_url
+        .parse::<tokio_postgres::Config>()
+        .map_err(|e| format!("DATABASE_URL is not a valid PostgreSQL connection string: {e}"))?;
+    let pool = pool::create(pg_config, config.pool_size, config.pool_timeout)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

@@ -13,7 +13,7 @@ use std::{
     os::unix::{fs::PermissionsExt, process::CommandExt},
     path::{Path, PathBuf},
     process::{Command, ExitStatus, Stdio},
-    sync::mpsc,
+    sync::{mpsc, Mutex},
     thread,
     time::{Duration, Instant},
 };
@@ -128,7 +128,9 @@ pub struct LocalCluster {
     port: u16,
     admin_password: String,
     pid: i32,
-    exited: Option<mpsc::Receiver<ExitStatus>>,
+    /// Receives the postmaster's exit status; None once stopped. (A Mutex so clusters can be
+    /// shared between threads, as the tests do.)
+    exited: Mutex<Option<mpsc::Receiver<ExitStatus>>>,
 }
 
 impl LocalCluster {
@@ -179,7 +181,7 @@ impl LocalCluster {
             port,
             admin_password: options.admin_password.clone(),
             pid,
-            exited: Some(exited),
+            exited: Mutex::new(Some(exited)),
         };
         cluster.wait_until_ready(&pgdata, &log_path)?;
         Ok(cluster)
@@ -204,7 +206,8 @@ impl LocalCluster {
 
     /// Stops the cluster (fast shutdown: open sessions are ended, data is kept).
     pub fn stop(&mut self) {
-        if let Some(exited) = self.exited.take() {
+        let exited = self.exited.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(exited) = exited {
             // SAFETY: signalling our own child's pid.
             unsafe { libc::kill(self.pid, libc::SIGINT) };
             let _ = exited.recv_timeout(Duration::from_secs(30));
@@ -214,10 +217,8 @@ impl LocalCluster {
     /// Waits for postmaster.pid to say "ready", as pg_ctl does.
     fn wait_until_ready(&self, pgdata: &Path, log_path: &Path) -> Result<(), ClusterError> {
         let deadline = Instant::now() + START_TIMEOUT;
-        let exited = self
-            .exited
-            .as_ref()
-            .expect("a started cluster has a waiter");
+        let exited = self.exited.lock().unwrap_or_else(|e| e.into_inner());
+        let exited = exited.as_ref().expect("a started cluster has a waiter");
         loop {
             // Line 1 is the postmaster's pid (a stale file from a crash names another), line 8
             // its status.

@@ -72,29 +72,20 @@ pub struct MigrateReport {
 /// member of hedgerow_owner once the roles and database grants exist.
 pub async fn migrate(client: &mut Client) -> Result<MigrateReport, MigrateError> {
     // "schema … does not exist, skipping" and the like are expected on every run.
-    client
-        .batch_execute("SET client_min_messages = warning")
-        .await?;
+    client.batch_execute("SET client_min_messages = warning").await?;
+    client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY]).await?;
+    let result = migrate_locked(client).await;
+    client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await?;
+    result
+}
+
+async fn migrate_locked(client: &mut Client) -> Result<MigrateReport, MigrateError> {
     let mut report = MigrateReport {
         created_roles: ensure_roles(client).await?,
         ..Default::default()
     };
     prepare_database(client).await?;
     become_owner(client).await?;
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
-        .await?;
-    let result = migrate_locked(client, &mut report).await;
-    client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await?;
-    result.map(|()| report)
-}
-
-async fn migrate_locked(
-    client: &mut Client,
-    report: &mut MigrateReport,
-) -> Result<(), MigrateError> {
     refuse_unknown_migrations(client).await?;
     let mut runner = embedded::migrations::runner();
     runner.set_migration_table_name(HISTORY_TABLE);
@@ -109,7 +100,7 @@ async fn migrate_locked(
         .map(|m| m.to_string())
         .collect();
     report.reapplied_functions = reapply_if_changed(client).await?;
-    Ok(())
+    Ok(report)
 }
 
 /// Every embedded migration, applied or pending (read-only).

@@ -6,18 +6,16 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 #[derive(Debug, thiserror::Error)]
-pub enum PoolSetupError {
-    #[error("DATABASE_URL is not a valid PostgreSQL connection string: {0}")]
-    Url(tokio_postgres::Error),
-    #[error("cannot build the connection pool: {0}")]
-    Build(String),
-}
+#[error("cannot build the connection pool: {0}")]
+pub struct PoolSetupError(String);
 
 /// A pool of at most `size` connections; waiting for one, or opening one, gives up after
 /// `timeout` so that a request answers 503 instead of hanging when the database is away.
-pub fn create(database_url: &str, size: usize, timeout: Duration) -> Result<Pool, PoolSetupError> {
-    let mut pg_config: tokio_postgres::Config =
-        database_url.parse().map_err(PoolSetupError::Url)?;
+pub fn create(
+    mut pg_config: tokio_postgres::Config,
+    size: usize,
+    timeout: Duration,
+) -> Result<Pool, PoolSetupError> {
     pg_config.connect_timeout(timeout);
     pg_config.application_name("hedgerow");
     let manager = Manager::from_config(
@@ -34,5 +32,5 @@ pub fn create(database_url: &str, size: usize, timeout: Duration) -> Result<Pool
         .recycle_timeout(Some(timeout))
         .runtime(Runtime::Tokio1)
         .build()
-        .map_err(|e| PoolSetupError::Build(e.to_string()))
+        .map_err(|e| PoolSetupError(e.to_string()))
 }

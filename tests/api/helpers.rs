@@ -1,0 +1,259 @@
+//! The test harness: `spawn_app()` gives each test its own migrated database (cloned from a
+//! template migrated once per run) and its own server on a free port.
+
+use std::{
+    path::PathBuf,
+    str::FromStr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+
+use hedgerow::{
+    auth::JwtConfig,
+    db::{
+        cluster::{ClusterOptions, LocalCluster},
+        migrate, pool,
+    },
+    http::{server, service::App},
+    secret::random_hex,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tokio::{net::TcpListener, sync::oneshot};
+use uuid::Uuid;
+
+pub const JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
+pub const AUTHENTICATOR_PASSWORD: &str = "authenticator-test-password";
+
+/// The server the tests run against, shared by every test of this process.
+pub struct TestServer {
+    /// A superuser connection to its `postgres` database.
+    admin: tokio_postgres::Config,
+    template: String,
+    _cluster: Option<LocalCluster>,
+}
+
+impl TestServer {
+    /// A superuser's config for `database`.
+    pub fn admin_config(&self, database: &str) -> tokio_postgres::Config {
+        let mut config = self.admin.clone();
+        config.dbname(database);
+        config
+    }
+
+    /// `user`'s config for `database`, with a password.
+    pub fn login_config(&self, user: &str, password: &str, database: &str) -> tokio_postgres::Config {
+        let mut config = self.admin_config(database);
+        config.user(user).password(password);
+        config
+    }
+
+    /// A new database, fully migrated, for one test.
+    pub async fn fresh_database(&self) -> String {
+        let name = format!("t_{}", Uuid::new_v4().simple());
+        let admin = connect_config(&self.admin_config("postgres")).await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {}", self.template))
+            .await
+            .expect("cloning the template database");
+        name
+    }
+
+    /// A new, empty database (for migration tests).
+    pub async fn empty_database(&self) -> String {
+        let name = format!("e_{}", Uuid::new_v4().simple());
+        let admin = connect_config(&self.admin_config("postgres")).await;
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+        name
+    }
+}
+
+pub async fn connect_config(config: &tokio_postgres::Config) -> tokio_postgres::Client {
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.expect("connecting to the test server");
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}
+
+/// The shared server, started (and its template migrated) on first use.
+pub fn test_server() -> &'static TestServer {
+    static SERVER: OnceLock<TestServer> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        // Set-up is async, and tests already run inside a runtime: use a thread of its own.
+        std::thread::spawn(|| tokio::runtime::Runtime::new().unwrap().block_on(start_test_server()))
+            .join()
+            .expect("starting the test server")
+    })
+}
+
+async fn start_test_server() -> TestServer {
+    let (admin, cluster) = match std::env::var("HEDGEROW_TEST_DATABASE_URL") {
+        Ok(url) => (tokio_postgres::Config::from_str(&url).expect("HEDGEROW_TEST_DATABASE_URL"), None),
+        Err(_) => {
+            let dir = throwaway_dir();
+            let options = ClusterOptions { admin_password: random_hex(16), preferred_port: None, durable: false };
+            let cluster = LocalCluster::start(&dir, &options).expect("starting a throwaway PostgreSQL cluster");
+            let config = tokio_postgres::Config::from_str(&cluster.admin_url("postgres")).unwrap();
+            (config, Some(cluster))
+        }
+    };
+    let template = format!("hedgerow_template_{}", std::process::id());
+    let server = TestServer { admin, template: template.clone(), _cluster: cluster };
+    let postgres = connect_config(&server.admin_config("postgres")).await;
+    postgres.batch_execute(&format!("DROP DATABASE IF EXISTS {template}")).await.unwrap();
+    postgres.batch_execute(&format!("CREATE DATABASE {template}")).await.unwrap();
+    let mut client = connect_config(&server.admin_config(&template)).await;
+    migrate::migrate(&mut client).await.expect("migrating the template database");
+    client
+        .batch_execute(&format!(
+            "RESET ROLE; ALTER ROLE hedgerow_authenticator PASSWORD '{AUTHENTICATOR_PASSWORD}'"
+        ))
+        .await
+        .unwrap();
+    drop(client);
+    server
+}
+
+/// A directory for this run's cluster, in the system temp dir (reachable by the postgres
+/// user when tests run as root); directories of earlier runs whose process is gone are removed.
+fn throwaway_dir() -> PathBuf {
+    let temp = std::env::temp_dir();
+    for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(pid) = name.strip_prefix("hedgerow-test-") {
+            if !PathBuf::from(format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let dir = temp.join(format!("hedgerow-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A running hedgerow on its own database.
+pub struct TestApp {
+    pub address: String,
+    pub database: String,
+    pub http: reqwest::Client,
+    pub jwt: JwtConfig,
+    _shutdown: oneshot::Sender<()>,
+}
+
+/// A user with a profile and a token.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: Uuid,
+    pub token: String,
+}
+
+/// What a request got back.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The machine-readable error code of a failure envelope.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    let database = test_server().fresh_database().await;
+    spawn_app_on(&database, None).await
+}
+
+/// A server for `database`; `pg` overrides the pool's connection (e.g. an unreachable one).
+pub async fn spawn_app_on(database: &str, pg: Option<tokio_postgres::Config>) -> TestApp {
+    let pg = pg.unwrap_or_else(|| test_server().login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, database));
+    let pool = pool::create(pg, 4, Duration::from_secs(2)).unwrap();
+    let jwt = JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap();
+    let trusted = "127.0.0.1".parse().unwrap();
+    let app = App::new(pool, jwt.verifier(), trusted, 5_000);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let (shutdown, stopped) = oneshot::channel::<()>();
+    tokio::spawn(server::serve(listener, Arc::new(app), async {
+        let _ = stopped.await;
+    }));
+    TestApp { address, database: database.to_string(), http: reqwest::Client::new(), jwt, _shutdown: shutdown }
+}
+
+impl TestApp {
+    /// A superuser connection to this test's database (RLS does not apply to it).
+    pub async fn admin(&self) -> tokio_postgres::Client {
+        connect_config(&test_server().admin_config(&self.database)).await
+    }
+
+    pub fn token_for(&self, id: Uuid) -> String {
+        self.jwt.mint(id, Duration::from_secs(600)).unwrap()
+    }
+
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.http.request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        reply(request.send().await.expect("sending the request")).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.request(Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// Signs up a user: a token and a profile named `username`.
+    pub async fn user(&self, username: &str) -> TestUser {
+        let id = Uuid::new_v4();
+        let token = self.token_for(id);
+        let reply = self
+            .post("/api/auth/profile", Some(&token), serde_json::json!({ "username": username, "display_name": username }))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "creating {username}: {:?}", reply.body);
+        TestUser { id, token }
+    }
+}
+
+pub async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Reply { status, headers, body }
+}
+
+/// An analyst: a login role in hedgerow_analyst, optionally mapped to a user, connected over
+/// TCP with its password exactly as a person with psql would be.
+pub async fn analyst(app: &TestApp, mapped_to: Option<Uuid>) -> tokio_postgres::Client {
+    let name = format!("analyst_{}", Uuid::new_v4().simple());
+    let password = random_hex(12);
+    let admin = app.admin().await;
+    admin
+        .batch_execute(&format!("CREATE ROLE {name} LOGIN PASSWORD '{password}' IN ROLE hedgerow_analyst"))
+        .await
+        .unwrap();
+    admin
+        .execute("INSERT INTO data.analyst_accounts (role_name, user_id) VALUES ($1, $2)", &[&name, &mapped_to])
+        .await
+        .unwrap();
+    connect_config(&test_server().login_config(&name, &password, &app.database)).await
+}

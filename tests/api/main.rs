@@ -1,0 +1,12 @@
+//! Integration tests: the real server over real HTTP, on a real PostgreSQL (a throwaway
+//! cluster per test run, or HEDGEROW_TEST_DATABASE_URL), one fresh database per test.
+
+mod auth;
+mod catalog;
+mod embedded;
+mod helpers;
+mod http_contract;
+mod identity;
+mod migrate;
+mod profile;
+mod settings;
