@@ -115,3 +115,97 @@ BEGIN
 END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.arg_visibility(jsonb, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A UUID field (a path id, usually): 400 INVALID_ID when it is not one.
+CREATE FUNCTION hedgerow.arg_uuid(args jsonb, field text) RETURNS uuid
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+  value text := hedgerow.arg_required_text(args, field);
+BEGIN
+  RETURN value::uuid;
+EXCEPTION WHEN invalid_text_representation THEN
+  PERFORM hedgerow.fail(400, 'INVALID_ID', field || ' must be a UUID');
+  RETURN NULL;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.arg_uuid(jsonb, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A whole-number field (JSON number or query-string text) within [lowest, highest], or
+-- fallback when absent: 400 INVALID_PARAMETER otherwise.
+CREATE FUNCTION hedgerow.arg_int(args jsonb, field text, fallback int, lowest int, highest int) RETURNS int
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+  raw text;
+BEGIN
+  IF args -> field IS NULL OR jsonb_typeof(args -> field) = 'null' THEN
+    RETURN fallback;
+  END IF;
+  raw := CASE jsonb_typeof(args -> field) WHEN 'number' THEN (args -> field)::text
+                                          WHEN 'string' THEN args ->> field END;
+  IF raw IS NULL OR raw !~ '^-?[0-9]{1,10}$' OR raw::bigint NOT BETWEEN lowest AND highest THEN
+    PERFORM hedgerow.fail(400, 'INVALID_PARAMETER',
+                          format('%s must be a whole number from %s to %s', field, lowest, highest));
+  END IF;
+  RETURN raw::int;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.arg_int(jsonb, text, int, int, int) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A boolean field, or NULL when absent or null.
+CREATE FUNCTION hedgerow.arg_bool(args jsonb, field text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+  IF args -> field IS NULL OR jsonb_typeof(args -> field) = 'null' THEN
+    RETURN NULL;
+  END IF;
+  IF jsonb_typeof(args -> field) <> 'boolean' THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', field || ' must be true or false');
+  END IF;
+  RETURN (args -> field)::boolean;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.arg_bool(jsonb, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- An ISO 8601 timestamp field, or NULL when absent or null.
+CREATE FUNCTION hedgerow.arg_timestamp(args jsonb, field text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  value text := hedgerow.arg_text(args, field);
+BEGIN
+  RETURN value::timestamptz;
+EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_parameter_value THEN
+  PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', field || ' must be an ISO 8601 timestamp');
+  RETURN NULL;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.arg_timestamp(jsonb, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A list envelope: data plus pagination {total, limit, offset, has_more[, next_cursor]}.
+CREATE FUNCTION hedgerow.page(items jsonb, total bigint, page_limit int, page_offset int,
+                              next_cursor text DEFAULT NULL, keyset boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT jsonb_build_object(
+    'data', items,
+    'error', NULL,
+    'pagination', jsonb_build_object(
+      'total', total, 'limit', page_limit, 'offset', page_offset,
+      'has_more', CASE WHEN keyset THEN next_cursor IS NOT NULL
+                       ELSE page_offset + jsonb_array_length(items) < total END)
+      || CASE WHEN keyset THEN jsonb_build_object('next_cursor', next_cursor) ELSE '{}' END)
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.page(jsonb, bigint, int, int, text, boolean) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- Escapes text for HTML element content and attribute values.
+CREATE FUNCTION hedgerow.html_escape(content text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+AS $$
+  SELECT replace(replace(replace(replace(replace(content, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                         '"', '&quot;'), '''', '&#39;')
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.html_escape(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;

@@ -13,7 +13,7 @@ use std::{
     os::unix::{fs::PermissionsExt, process::CommandExt},
     path::{Path, PathBuf},
     process::{Command, ExitStatus, Stdio},
-    sync::{mpsc, Mutex},
+    sync::{Mutex, mpsc},
     thread,
     time::{Duration, Instant},
 };
@@ -206,7 +206,11 @@ impl LocalCluster {
 
     /// Stops the cluster (fast shutdown: open sessions are ended, data is kept).
     pub fn stop(&mut self) {
-        let exited = self.exited.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+        let exited = self
+            .exited
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         if let Some(exited) = exited {
             // SAFETY: signalling our own child's pid.
             unsafe { libc::kill(self.pid, libc::SIGINT) };

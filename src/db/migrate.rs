@@ -72,10 +72,16 @@ pub struct MigrateReport {
 /// member of hedgerow_owner once the roles and database grants exist.
 pub async fn migrate(client: &mut Client) -> Result<MigrateReport, MigrateError> {
     // "schema … does not exist, skipping" and the like are expected on every run.
-    client.batch_execute("SET client_min_messages = warning").await?;
-    client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY]).await?;
+    client
+        .batch_execute("SET client_min_messages = warning")
+        .await?;
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
+        .await?;
     let result = migrate_locked(client).await;
-    client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]).await?;
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+        .await?;
     result
 }
 

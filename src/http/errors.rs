@@ -5,7 +5,7 @@
 use hyper::{Method, Response, StatusCode, header};
 
 use super::input::InputError;
-use super::response::{Body, failure};
+use super::response::{Body, failure, html_failure};
 use crate::auth::AuthError;
 use crate::db::request::RequestError;
 
@@ -43,6 +43,24 @@ fn shown(status: StatusCode, code: &str, message: impl Into<String>) -> Shown {
 }
 
 impl ApiError {
+    /// The error as an HTML page, for browser-facing routes.
+    pub fn into_html_response(self, request_id: &str) -> Response<Body> {
+        let json = self.into_response(true, request_id);
+        let status = json.status();
+        let message = match status {
+            StatusCode::NOT_FOUND => "This link does not exist, has expired or was revoked.",
+            StatusCode::SERVICE_UNAVAILABLE => "The service is busy. Try again shortly.",
+            _ => "Something went wrong with this link.",
+        };
+        let mut page = html_failure(status, message);
+        for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+            if let Some(value) = json.headers().get(&name) {
+                page.headers_mut().insert(name, value.clone());
+            }
+        }
+        page
+    }
+
     /// The response for this error. `anonymous`: the caller sent no token, so "permission
     /// denied" means "log in" (401) rather than "not yours" (403).
     pub fn into_response(self, anonymous: bool, request_id: &str) -> Response<Body> {

@@ -54,10 +54,14 @@ fn operation(route: &Route) -> Value {
         .map(|name| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" } }));
     let failure = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Failure" } } } });
     let mut responses = Map::new();
+    let success = if route.html {
+        json!({ "text/html": { "schema": { "type": "string" } } })
+    } else {
+        json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Success" } } })
+    };
     responses.insert(
         route.status.to_string(),
-        json!({ "description": "Success",
-                "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Success" } } } }),
+        json!({ "description": "Success", "content": success }),
     );
     for (status, description) in [
         ("4XX", "Refused (see code)"),

@@ -18,6 +18,33 @@ pub fn json(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
     response
 }
 
+/// An HTML page.
+pub fn html(status: StatusCode, page: impl Into<Bytes>) -> Response<Body> {
+    let mut response = Response::new(Full::new(page.into()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+/// A minimal HTML page for errors of browser-facing routes.
+pub fn html_failure(status: StatusCode, message: &str) -> Response<Body> {
+    let escaped = message
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let reason = status.canonical_reason().unwrap_or("Error");
+    html(
+        status,
+        format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{reason}</title></head>\
+             <body><h1>{reason}</h1><p>{escaped}</p></body></html>"
+        ),
+    )
+}
+
 /// `{"data": payload, "error": null}`.
 pub fn data(status: StatusCode, payload: serde_json::Value) -> Response<Body> {
     json(

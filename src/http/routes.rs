@@ -18,6 +18,8 @@ pub struct Route {
     pub summary: &'static str,
     /// GETs run READ ONLY unless they record an access-log row.
     pub writes: bool,
+    /// The function returns an HTML page (text), not a JSON envelope.
+    pub html: bool,
 }
 
 const fn route(
@@ -35,6 +37,7 @@ const fn route(
         query: &[],
         summary,
         writes,
+        html: false,
     }
 }
 
@@ -46,6 +49,14 @@ const fn post(pattern: &'static str, function: &'static str, summary: &'static s
     route(Method::POST, pattern, function, summary)
 }
 
+const fn put(pattern: &'static str, function: &'static str, summary: &'static str) -> Route {
+    route(Method::PUT, pattern, function, summary)
+}
+
+const fn delete(pattern: &'static str, function: &'static str, summary: &'static str) -> Route {
+    route(Method::DELETE, pattern, function, summary)
+}
+
 const fn patch(pattern: &'static str, function: &'static str, summary: &'static str) -> Route {
     route(Method::PATCH, pattern, function, summary)
 }
@@ -55,7 +66,25 @@ impl Route {
         self.status = 201;
         self
     }
+
+    /// A read of a single resource: it appends an access-log row, so it cannot be READ ONLY.
+    const fn logs_access(mut self) -> Self {
+        self.writes = true;
+        self
+    }
+
+    const fn html(mut self) -> Self {
+        self.html = true;
+        self
+    }
+
+    const fn query(mut self, names: &'static [&'static str]) -> Self {
+        self.query = names;
+        self
+    }
 }
+
+const PAGE: &[&str] = &["limit", "offset"];
 
 pub static ROUTES: &[Route] = &[
     post(
@@ -89,6 +118,83 @@ pub static ROUTES: &[Route] = &[
         "get_user",
         "A user's public profile",
     ),
+    // Lap sessions (seed 000)
+    post(
+        "/api/sessions",
+        "create_session",
+        "Record a session (private unless asked or defaulted otherwise)",
+    )
+    .created(),
+    get(
+        "/api/sessions",
+        "list_sessions",
+        "The caller's sessions, newest first",
+    )
+    .query(PAGE),
+    get(
+        "/api/sessions/{id}",
+        "get_session",
+        "One session, if the caller may see it",
+    )
+    .logs_access(),
+    patch(
+        "/api/sessions/{id}",
+        "update_session",
+        "Change a session (owner only)",
+    ),
+    delete(
+        "/api/sessions/{id}",
+        "delete_session",
+        "Delete a session (owner only)",
+    ),
+    post(
+        "/api/sessions/{id}/share",
+        "share_session",
+        "Create a share link (the seed's path)",
+    )
+    .created(),
+    get(
+        "/api/public/sessions",
+        "public_sessions",
+        "Community feed: public sessions, newest first",
+    )
+    .query(&["track", "limit", "offset", "cursor"]),
+    // The same verbs for every kind: {kind} is its plural (sessions, …)
+    put(
+        "/api/{kind}/{id}/privacy",
+        "set_privacy",
+        "Set visibility / share-link sharing (owner only)",
+    ),
+    post(
+        "/api/{kind}/{id}/shares",
+        "create_share_link",
+        "Create a share link (owner only)",
+    )
+    .created(),
+    get(
+        "/api/{kind}/{id}/shares",
+        "list_share_links",
+        "The owner's share links with their use",
+    ),
+    delete(
+        "/api/{kind}/{id}/shares/{share_id}",
+        "revoke_share_link",
+        "Revoke a share link at once",
+    ),
+    // Opening a share link, without an account
+    get(
+        "/api/shared/{token}",
+        "get_shared",
+        "What a share link opens",
+    )
+    .logs_access(),
+    get(
+        "/shared/{token}",
+        "shared_page",
+        "The shared page, for browsers",
+    )
+    .logs_access()
+    .html(),
 ];
 
 /// Endpoints served by Rust itself, without a transaction.

@@ -63,14 +63,24 @@ pub async fn handle(
     let request_id = request_id(request.headers());
     let method = request.method().clone();
     let anonymous = !request.headers().contains_key(header::AUTHORIZATION);
-    let (label, result) = dispatch(&app, peer, request).await;
-    let mut response = result.unwrap_or_else(|error| error.into_response(anonymous, &request_id));
+    let outcome = dispatch(&app, peer, request).await;
+    let mut response = match outcome.result {
+        Ok(response) => response,
+        Err(error) if outcome.html => error.into_html_response(&request_id),
+        Err(error) => error.into_response(anonymous, &request_id),
+    };
+    let headers = response.headers_mut();
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("x-request-id", value);
+        headers.insert("x-request-id", value);
+    }
+    if outcome.carries_share_token {
+        for (name, value) in SHARE_HEADERS {
+            headers.insert(*name, header::HeaderValue::from_static(value));
+        }
     }
     tracing::info!(
         method = %method,
-        route = label,
+        route = outcome.label,
         status = response.status().as_u16(),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         request_id = %request_id,
@@ -84,6 +94,43 @@ pub async fn handle(
         ));
     }
     Ok(response)
+}
+
+/// Sent with every response to a request that carries a share token: the link must not leak
+/// through referrers, search engines or caches.
+const SHARE_HEADERS: &[(&str, &str)] = &[
+    ("referrer-policy", "no-referrer"),
+    ("x-robots-tag", "noindex"),
+    ("cache-control", "no-store"),
+];
+
+/// What became of a request.
+struct Outcome {
+    /// The route pattern it is logged under (never a path, which could hold a share token).
+    label: &'static str,
+    html: bool,
+    carries_share_token: bool,
+    result: Result<Response<Body>, ApiError>,
+}
+
+impl Outcome {
+    fn builtin(label: &'static str, response: Response<Body>) -> Self {
+        Outcome {
+            label,
+            html: false,
+            carries_share_token: false,
+            result: Ok(response),
+        }
+    }
+
+    fn unmatched(error: ApiError) -> Self {
+        Outcome {
+            label: "unmatched",
+            html: false,
+            carries_share_token: false,
+            result: Err(error),
+        }
+    }
 }
 
 /// The client's X-Request-Id when it is a sane token, else a new one.
@@ -102,13 +149,8 @@ fn request_id(headers: &HeaderMap) -> String {
         .unwrap_or_else(|| Uuid::new_v4().to_string())
 }
 
-/// Routes the request; returns the label it is logged under (a route pattern, never a path
-/// that could hold a share token) and the outcome.
-async fn dispatch(
-    app: &App,
-    peer: SocketAddr,
-    request: Request<Incoming>,
-) -> (&'static str, Result<Response<Body>, ApiError>) {
+/// Routes the request.
+async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Outcome {
     let method = if request.method() == Method::HEAD {
         Method::GET
     } else {
@@ -118,28 +160,33 @@ async fn dispatch(
     if method == Method::GET {
         match path.as_str() {
             "/health" => {
-                return (
+                return Outcome::builtin(
                     "/health",
-                    Ok(response::data(StatusCode::OK, json!({ "status": "ok" }))),
+                    response::data(StatusCode::OK, json!({ "status": "ok" })),
                 );
             }
-            "/ready" => return ("/ready", Ok(ready(&app.pool).await)),
+            "/ready" => return Outcome::builtin("/ready", ready(&app.pool).await),
             "/openapi.json" => {
-                return (
+                return Outcome::builtin(
                     "/openapi.json",
-                    Ok(response::json(StatusCode::OK, app.openapi.clone())),
+                    response::json(StatusCode::OK, app.openapi.clone()),
                 );
             }
             _ => {}
         }
     }
     match routes::find(&method, &path) {
-        Match::Found(route, params) => (
-            route.pattern,
-            call_route(app, peer, route, params, request).await,
-        ),
-        Match::WrongMethod(methods) => ("unmatched", Err(ApiError::WrongMethod(methods))),
-        Match::NotFound => ("unmatched", Err(ApiError::NoRoute)),
+        Match::Found(route, params) => {
+            let token = share_token(request.headers(), request.uri().query(), &params);
+            Outcome {
+                label: route.pattern,
+                html: route.html,
+                carries_share_token: !token.is_empty(),
+                result: call_route(app, peer, route, params, token, request).await,
+            }
+        }
+        Match::WrongMethod(methods) => Outcome::unmatched(ApiError::WrongMethod(methods)),
+        Match::NotFound => Outcome::unmatched(ApiError::NoRoute),
     }
 }
 
@@ -166,6 +213,7 @@ async fn call_route(
     peer: SocketAddr,
     route: &'static Route,
     params: Vec<(&'static str, String)>,
+    share_token: String,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
     let caller = app
@@ -213,7 +261,7 @@ async fn call_route(
             .trusted_proxies
             .client_ip(peer.ip(), forwarded_for)
             .to_string(),
-        share_token: share_token(&parts.headers, parts.uri.query(), &params),
+        share_token,
         statement_timeout_ms: app.statement_timeout_ms,
     };
     let call = FunctionCall {
@@ -226,7 +274,11 @@ async fn call_route(
         .status
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::from_u16(route.status).unwrap_or(StatusCode::OK));
-    Ok(response::json(status, output.body))
+    Ok(if route.html {
+        response::html(status, output.body)
+    } else {
+        response::json(status, output.body)
+    })
 }
 
 /// The request path with any share token replaced by `{token}`.

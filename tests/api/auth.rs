@@ -8,20 +8,28 @@ use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::helpers::{spawn_app, spawn_app_on, JWT_SECRET};
+use crate::helpers::{JWT_SECRET, spawn_app, spawn_app_on};
 
 fn now() -> u64 {
     jsonwebtoken::get_current_timestamp()
 }
 
 fn hs256(claims: serde_json::Value, secret: &[u8]) -> String {
-    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).unwrap()
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap()
 }
 
 /// Asserts the refusal every bad token gets.
 fn assert_refused(reply: &crate::helpers::Reply) {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{:?}", reply.body);
-    assert_eq!(reply.header("www-authenticate"), Some("Bearer error=\"invalid_token\""));
+    assert_eq!(
+        reply.header("www-authenticate"),
+        Some("Bearer error=\"invalid_token\"")
+    );
     assert_eq!(reply.body["data"], json!(null));
     assert_eq!(reply.code(), "INVALID_TOKEN");
 }
@@ -30,7 +38,10 @@ fn assert_refused(reply: &crate::helpers::Reply) {
 async fn a_valid_token_gets_in_and_no_token_gets_a_401_on_private_endpoints() {
     let app = spawn_app().await;
     let user = app.user("valid_user").await;
-    assert_eq!(app.get("/api/auth/profile", Some(&user.token)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/api/auth/profile", Some(&user.token)).await.status,
+        StatusCode::OK
+    );
 
     let anonymous = app.get("/api/auth/profile", None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
@@ -49,12 +60,30 @@ async fn forged_expired_and_malformed_tokens_are_refused() {
         format!("{header}.{}.", payload.split('.').nth(1).unwrap())
     };
     let cases = [
-        ("wrong secret", hs256(json!({ "sub": sub, "exp": now() + 600 }), b"not-the-secret-but-also-32-bytes-long")),
-        ("expired", hs256(json!({ "sub": sub, "exp": now() - 3600 }), secret)),
-        ("not yet valid", hs256(json!({ "sub": sub, "exp": now() + 7200, "nbf": now() + 3600 }), secret)),
+        (
+            "wrong secret",
+            hs256(
+                json!({ "sub": sub, "exp": now() + 600 }),
+                b"not-the-secret-but-also-32-bytes-long",
+            ),
+        ),
+        (
+            "expired",
+            hs256(json!({ "sub": sub, "exp": now() - 3600 }), secret),
+        ),
+        (
+            "not yet valid",
+            hs256(
+                json!({ "sub": sub, "exp": now() + 7200, "nbf": now() + 3600 }),
+                secret,
+            ),
+        ),
         ("no exp", hs256(json!({ "sub": sub }), secret)),
         ("no sub", hs256(json!({ "exp": now() + 600 }), secret)),
-        ("sub not a uuid", hs256(json!({ "sub": "admin", "exp": now() + 600 }), secret)),
+        (
+            "sub not a uuid",
+            hs256(json!({ "sub": "admin", "exp": now() + 600 }), secret),
+        ),
         ("alg none", unsigned),
         ("garbage", "not.a.jwt".to_string()),
         ("huge", "a".repeat(10 * 1024)),
@@ -62,16 +91,23 @@ async fn forged_expired_and_malformed_tokens_are_refused() {
     for (case, token) in cases {
         let reply = app.get("/api/auth/profile", Some(&token)).await;
         assert_refused(&reply);
-        assert!(!reply.body.to_string().contains(&sub), "{case}: the response echoes the token");
+        assert!(
+            !reply.body.to_string().contains(&sub),
+            "{case}: the response echoes the token"
+        );
     }
 }
 
 #[tokio::test]
 async fn a_bad_token_is_refused_before_any_database_work() {
     // No database at all: a token check that touched it would answer 503, not 401.
-    let unreachable = tokio_postgres::Config::from_str("postgres://nobody@127.0.0.1:1/none").unwrap();
+    let unreachable =
+        tokio_postgres::Config::from_str("postgres://nobody@127.0.0.1:1/none").unwrap();
     let app = spawn_app_on("none", Some(unreachable)).await;
-    let forged = hs256(json!({ "sub": Uuid::new_v4(), "exp": now() + 600 }), b"forged-forged-forged-forged-forged");
+    let forged = hs256(
+        json!({ "sub": Uuid::new_v4(), "exp": now() + 600 }),
+        b"forged-forged-forged-forged-forged",
+    );
     assert_refused(&app.get("/api/auth/profile", Some(&forged)).await);
 }
 
@@ -92,20 +128,30 @@ fn public_key_configurations_accept_their_algorithm_and_refuse_confusion() {
         };
         let good = jsonwebtoken::encode(&Header::new(algorithm), &claims, &key).unwrap();
         let header = reqwest::header::HeaderValue::from_str(&format!("Bearer {good}")).unwrap();
-        assert!(verifier.authenticate(Some(&header)).is_ok(), "{algorithm:?}");
+        assert!(
+            verifier.authenticate(Some(&header)).is_ok(),
+            "{algorithm:?}"
+        );
 
         // Algorithm confusion: HS256 "signed" with the public key as the shared secret.
         let confused = hs256(claims.clone(), &public_pem);
         let header = reqwest::header::HeaderValue::from_str(&format!("Bearer {confused}")).unwrap();
-        assert!(verifier.authenticate(Some(&header)).is_err(), "{algorithm:?} accepted an HS256 token");
+        assert!(
+            verifier.authenticate(Some(&header)).is_err(),
+            "{algorithm:?} accepted an HS256 token"
+        );
     }
 }
 
 #[test]
 fn minted_tokens_expire_after_their_ttl() {
     let config = JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap();
-    let token = config.mint(Uuid::new_v4(), Duration::from_secs(3600)).unwrap();
-    let claims = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(&token).unwrap().claims;
+    let token = config
+        .mint(Uuid::new_v4(), Duration::from_secs(3600))
+        .unwrap();
+    let claims = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(&token)
+        .unwrap()
+        .claims;
     let exp = claims["exp"].as_u64().unwrap();
     assert!((now() + 3590..=now() + 3610).contains(&exp));
 }

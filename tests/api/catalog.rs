@@ -2,7 +2,8 @@
 
 use crate::helpers::spawn_app;
 
-const API_ROLES: &str = "'hedgerow_anon', 'hedgerow_user', 'hedgerow_analyst', 'hedgerow_authenticator'";
+const API_ROLES: &str =
+    "'hedgerow_anon', 'hedgerow_user', 'hedgerow_analyst', 'hedgerow_authenticator'";
 const EXPOSED_SCHEMAS: &str = "'data', 'hedgerow', 'api', 'analytics'";
 
 #[tokio::test]
@@ -29,7 +30,10 @@ async fn every_table_in_an_exposed_schema_has_row_level_security_enabled_and_for
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert!(unprotected.is_empty(), "tables without forced RLS: {unprotected:?}");
+    assert!(
+        unprotected.is_empty(),
+        "tables without forced RLS: {unprotected:?}"
+    );
 }
 
 #[tokio::test]
@@ -43,7 +47,10 @@ async fn no_api_or_analyst_role_owns_anything_or_bypasses_rls() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert!(powerful.is_empty(), "roles with bypass or admin rights: {powerful:?}");
+    assert!(
+        powerful.is_empty(),
+        "roles with bypass or admin rights: {powerful:?}"
+    );
     let owned: Vec<String> = admin
         .query(
             &format!(
@@ -95,7 +102,10 @@ async fn security_definer_functions_pin_an_empty_search_path() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert!(unpinned.is_empty(), "SECURITY DEFINER functions without search_path='': {unpinned:?}");
+    assert!(
+        unpinned.is_empty(),
+        "SECURITY DEFINER functions without search_path='': {unpinned:?}"
+    );
 }
 
 #[tokio::test]

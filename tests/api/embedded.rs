@@ -59,14 +59,23 @@ fn token(data_dir: &Path, sub: Uuid) -> String {
         .env("HEDGEROW_DATA_DIR", data_dir)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
 
 #[tokio::test]
 async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() {
-    let data_dir = std::env::temp_dir().join(format!("hedgerow-embedded-{}", Uuid::new_v4().simple()));
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let data_dir =
+        std::env::temp_dir().join(format!("hedgerow-embedded-{}", Uuid::new_v4().simple()));
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let sub = Uuid::new_v4();
@@ -74,14 +83,30 @@ async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() 
     let server = serve(&data_dir, port);
     wait_until_ready(&base).await;
     let token = token(&data_dir, sub);
-    let created = http.post(format!("{base}/api/auth/profile")).bearer_auth(&token).json(&json!({ "username": "embedded" })).send().await.unwrap();
+    let created = http
+        .post(format!("{base}/api/auth/profile"))
+        .bearer_auth(&token)
+        .json(&json!({ "username": "embedded" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(reply(created).await.status, StatusCode::CREATED);
     terminate(server);
-    assert!(!data_dir.join("pg/postmaster.pid").exists(), "the cluster is still running after shutdown");
+    assert!(
+        !data_dir.join("pg/postmaster.pid").exists(),
+        "the cluster is still running after shutdown"
+    );
 
     let server = serve(&data_dir, port);
     wait_until_ready(&base).await;
-    let profile = reply(http.get(format!("{base}/api/auth/profile")).bearer_auth(&token).send().await.unwrap()).await;
+    let profile = reply(
+        http.get(format!("{base}/api/auth/profile"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(profile.status, StatusCode::OK);
     assert_eq!(profile.body["data"]["username"], "embedded");
     terminate(server);

@@ -24,6 +24,8 @@ use uuid::Uuid;
 
 pub const JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
 pub const AUTHENTICATOR_PASSWORD: &str = "authenticator-test-password";
+pub const PUBLIC_URL: &str = "https://hedgerow.example";
+pub const SIGNUP_URL: &str = "https://hedgerow.example/join?from=share";
 
 /// The server the tests run against, shared by every test of this process.
 pub struct TestServer {
@@ -42,7 +44,12 @@ impl TestServer {
     }
 
     /// `user`'s config for `database`, with a password.
-    pub fn login_config(&self, user: &str, password: &str, database: &str) -> tokio_postgres::Config {
+    pub fn login_config(
+        &self,
+        user: &str,
+        password: &str,
+        database: &str,
+    ) -> tokio_postgres::Config {
         let mut config = self.admin_config(database);
         config.user(user).password(password);
         config
@@ -53,7 +60,10 @@ impl TestServer {
         let name = format!("t_{}", Uuid::new_v4().simple());
         let admin = connect_config(&self.admin_config("postgres")).await;
         admin
-            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {}", self.template))
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE {}",
+                self.template
+            ))
             .await
             .expect("cloning the template database");
         name
@@ -63,13 +73,19 @@ impl TestServer {
     pub async fn empty_database(&self) -> String {
         let name = format!("e_{}", Uuid::new_v4().simple());
         let admin = connect_config(&self.admin_config("postgres")).await;
-        admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
         name
     }
 }
 
 pub async fn connect_config(config: &tokio_postgres::Config) -> tokio_postgres::Client {
-    let (client, connection) = config.connect(tokio_postgres::NoTls).await.expect("connecting to the test server");
+    let (client, connection) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connecting to the test server");
     tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -81,30 +97,54 @@ pub fn test_server() -> &'static TestServer {
     static SERVER: OnceLock<TestServer> = OnceLock::new();
     SERVER.get_or_init(|| {
         // Set-up is async, and tests already run inside a runtime: use a thread of its own.
-        std::thread::spawn(|| tokio::runtime::Runtime::new().unwrap().block_on(start_test_server()))
-            .join()
-            .expect("starting the test server")
+        std::thread::spawn(|| {
+            tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(start_test_server())
+        })
+        .join()
+        .expect("starting the test server")
     })
 }
 
 async fn start_test_server() -> TestServer {
     let (admin, cluster) = match std::env::var("HEDGEROW_TEST_DATABASE_URL") {
-        Ok(url) => (tokio_postgres::Config::from_str(&url).expect("HEDGEROW_TEST_DATABASE_URL"), None),
+        Ok(url) => (
+            tokio_postgres::Config::from_str(&url).expect("HEDGEROW_TEST_DATABASE_URL"),
+            None,
+        ),
         Err(_) => {
             let dir = throwaway_dir();
-            let options = ClusterOptions { admin_password: random_hex(16), preferred_port: None, durable: false };
-            let cluster = LocalCluster::start(&dir, &options).expect("starting a throwaway PostgreSQL cluster");
+            let options = ClusterOptions {
+                admin_password: random_hex(16),
+                preferred_port: None,
+                durable: false,
+            };
+            let cluster = LocalCluster::start(&dir, &options)
+                .expect("starting a throwaway PostgreSQL cluster");
             let config = tokio_postgres::Config::from_str(&cluster.admin_url("postgres")).unwrap();
             (config, Some(cluster))
         }
     };
     let template = format!("hedgerow_template_{}", std::process::id());
-    let server = TestServer { admin, template: template.clone(), _cluster: cluster };
+    let server = TestServer {
+        admin,
+        template: template.clone(),
+        _cluster: cluster,
+    };
     let postgres = connect_config(&server.admin_config("postgres")).await;
-    postgres.batch_execute(&format!("DROP DATABASE IF EXISTS {template}")).await.unwrap();
-    postgres.batch_execute(&format!("CREATE DATABASE {template}")).await.unwrap();
+    postgres
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {template}"))
+        .await
+        .unwrap();
+    postgres
+        .batch_execute(&format!("CREATE DATABASE {template}"))
+        .await
+        .unwrap();
     let mut client = connect_config(&server.admin_config(&template)).await;
-    migrate::migrate(&mut client).await.expect("migrating the template database");
+    migrate::migrate(&mut client)
+        .await
+        .expect("migrating the template database");
     client
         .batch_execute(&format!(
             "RESET ROLE; ALTER ROLE hedgerow_authenticator PASSWORD '{AUTHENTICATOR_PASSWORD}'"
@@ -174,8 +214,14 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server for `database`; `pg` overrides the pool's connection (e.g. an unreachable one).
 pub async fn spawn_app_on(database: &str, pg: Option<tokio_postgres::Config>) -> TestApp {
-    let pg = pg.unwrap_or_else(|| test_server().login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, database));
-    let pool = pool::create(pg, 4, Duration::from_secs(2)).unwrap();
+    let pg = pg.unwrap_or_else(|| {
+        test_server().login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, database)
+    });
+    let settings = [
+        ("hedgerow.public_url", PUBLIC_URL),
+        ("hedgerow.signup_url", SIGNUP_URL),
+    ];
+    let pool = pool::create(pg, &settings, 4, Duration::from_secs(2)).unwrap();
     let jwt = JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap();
     let trusted = "127.0.0.1".parse().unwrap();
     let app = App::new(pool, jwt.verifier(), trusted, 5_000);
@@ -185,7 +231,13 @@ pub async fn spawn_app_on(database: &str, pg: Option<tokio_postgres::Config>) ->
     tokio::spawn(server::serve(listener, Arc::new(app), async {
         let _ = stopped.await;
     }));
-    TestApp { address, database: database.to_string(), http: reqwest::Client::new(), jwt, _shutdown: shutdown }
+    TestApp {
+        address,
+        database: database.to_string(),
+        http: reqwest::Client::new(),
+        jwt,
+        _shutdown: shutdown,
+    }
 }
 
 impl TestApp {
@@ -198,7 +250,13 @@ impl TestApp {
         self.jwt.mint(id, Duration::from_secs(600)).unwrap()
     }
 
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut request = self.http.request(method, format!("{}{path}", self.address));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -226,9 +284,18 @@ impl TestApp {
         let id = Uuid::new_v4();
         let token = self.token_for(id);
         let reply = self
-            .post("/api/auth/profile", Some(&token), serde_json::json!({ "username": username, "display_name": username }))
+            .post(
+                "/api/auth/profile",
+                Some(&token),
+                serde_json::json!({ "username": username, "display_name": username }),
+            )
             .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "creating {username}: {:?}", reply.body);
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "creating {username}: {:?}",
+            reply.body
+        );
         TestUser { id, token }
     }
 }
@@ -238,7 +305,11 @@ pub async fn reply(response: reqwest::Response) -> Reply {
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Reply { status, headers, body }
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// An analyst: a login role in hedgerow_analyst, optionally mapped to a user, connected over
@@ -248,11 +319,16 @@ pub async fn analyst(app: &TestApp, mapped_to: Option<Uuid>) -> tokio_postgres::
     let password = random_hex(12);
     let admin = app.admin().await;
     admin
-        .batch_execute(&format!("CREATE ROLE {name} LOGIN PASSWORD '{password}' IN ROLE hedgerow_analyst"))
+        .batch_execute(&format!(
+            "CREATE ROLE {name} LOGIN PASSWORD '{password}' IN ROLE hedgerow_analyst"
+        ))
         .await
         .unwrap();
     admin
-        .execute("INSERT INTO data.analyst_accounts (role_name, user_id) VALUES ($1, $2)", &[&name, &mapped_to])
+        .execute(
+            "INSERT INTO data.analyst_accounts (role_name, user_id) VALUES ($1, $2)",
+            &[&name, &mapped_to],
+        )
         .await
         .unwrap();
     connect_config(&test_server().login_config(&name, &password, &app.database)).await

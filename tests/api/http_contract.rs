@@ -9,11 +9,15 @@ use crate::helpers::{reply, spawn_app, spawn_app_on};
 
 #[tokio::test]
 async fn health_answers_without_the_database() {
-    let unreachable = tokio_postgres::Config::from_str("postgres://nobody@127.0.0.1:1/none").unwrap();
+    let unreachable =
+        tokio_postgres::Config::from_str("postgres://nobody@127.0.0.1:1/none").unwrap();
     let app = spawn_app_on("none", Some(unreachable)).await;
     let reply = app.get("/health", None).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.body, json!({ "data": { "status": "ok" }, "error": null }));
+    assert_eq!(
+        reply.body,
+        json!({ "data": { "status": "ok" }, "error": null })
+    );
 }
 
 #[tokio::test]
@@ -21,7 +25,8 @@ async fn ready_is_200_with_a_database_and_503_with_retry_after_without_one() {
     let app = spawn_app().await;
     assert_eq!(app.get("/ready", None).await.status, StatusCode::OK);
 
-    let unreachable = tokio_postgres::Config::from_str("postgres://nobody@127.0.0.1:1/none").unwrap();
+    let unreachable =
+        tokio_postgres::Config::from_str("postgres://nobody@127.0.0.1:1/none").unwrap();
     let app = spawn_app_on("none", Some(unreachable)).await;
     let reply = app.get("/ready", None).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -31,7 +36,8 @@ async fn ready_is_200_with_a_database_and_503_with_retry_after_without_one() {
 
 #[tokio::test]
 async fn api_calls_get_503_not_500_when_the_database_is_unreachable() {
-    let unreachable = tokio_postgres::Config::from_str("postgres://nobody@127.0.0.1:1/none").unwrap();
+    let unreachable =
+        tokio_postgres::Config::from_str("postgres://nobody@127.0.0.1:1/none").unwrap();
     let app = spawn_app_on("none", Some(unreachable)).await;
     let reply = app.get("/api/users/anyone", None).await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
@@ -55,7 +61,10 @@ async fn openapi_documents_every_routed_path_and_method() {
         );
     }
     for path in ["/health", "/ready", "/openapi.json"] {
-        assert!(reply.body["paths"][path]["get"].is_object(), "{path} is missing");
+        assert!(
+            reply.body["paths"][path]["get"].is_object(),
+            "{path} is missing"
+        );
     }
 }
 
@@ -67,7 +76,9 @@ async fn unknown_paths_are_404_and_known_paths_with_other_methods_are_405() {
     assert_eq!(reply.body["data"], json!(null));
     assert_eq!(reply.code(), "NOT_FOUND");
 
-    let reply = app.request(Method::DELETE, "/api/settings", None, None).await;
+    let reply = app
+        .request(Method::DELETE, "/api/settings", None, None)
+        .await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(reply.header("allow"), Some("GET, PATCH"));
 }
@@ -103,7 +114,10 @@ async fn a_body_that_is_not_json_is_415() {
         .send()
         .await
         .unwrap();
-    assert_eq!(reply(response).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        reply(response).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
 }
 
 #[tokio::test]
@@ -120,12 +134,18 @@ async fn a_body_over_one_mebibyte_is_413_whether_or_not_its_length_is_declared()
         .unwrap();
     assert_eq!(declared.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
-    let chunks: Vec<Result<String, std::io::Error>> = huge.as_bytes().chunks(64 * 1024).map(|c| Ok(String::from_utf8(c.to_vec()).unwrap())).collect();
+    let chunks: Vec<Result<String, std::io::Error>> = huge
+        .as_bytes()
+        .chunks(64 * 1024)
+        .map(|c| Ok(String::from_utf8(c.to_vec()).unwrap()))
+        .collect();
     let streamed = app
         .http
         .post(format!("{}/api/auth/profile", app.address))
         .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
         .send()
         .await
         .unwrap();
@@ -135,16 +155,32 @@ async fn a_body_over_one_mebibyte_is_413_whether_or_not_its_length_is_declared()
 #[tokio::test]
 async fn the_request_id_is_echoed_or_made_up() {
     let app = spawn_app().await;
-    let response = app.http.get(format!("{}/health", app.address)).header("x-request-id", "abc-123").send().await.unwrap();
+    let response = app
+        .http
+        .get(format!("{}/health", app.address))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["x-request-id"], "abc-123");
-    let response = app.http.get(format!("{}/health", app.address)).send().await.unwrap();
+    let response = app
+        .http
+        .get(format!("{}/health", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["x-request-id"].len(), 36);
 }
 
 #[tokio::test]
 async fn head_answers_like_get_without_a_body() {
     let app = spawn_app().await;
-    let response = app.http.head(format!("{}/api/users/nobody", app.address)).send().await.unwrap();
+    let response = app
+        .http
+        .head(format!("{}/api/users/nobody", app.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(response.bytes().await.unwrap().is_empty());
 }

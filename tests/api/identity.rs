@@ -4,28 +4,55 @@
 use serde_json::json;
 use tokio_postgres::error::SqlState;
 
-use crate::helpers::{analyst, connect_config, spawn_app, test_server, AUTHENTICATOR_PASSWORD};
+use crate::helpers::{AUTHENTICATOR_PASSWORD, analyst, connect_config, spawn_app, test_server};
 
 async fn claim_to_be(client: &tokio_postgres::Client, sub: uuid::Uuid) {
     let claims = json!({ "sub": sub }).to_string();
-    client.execute("SELECT set_config('request.jwt.claims', $1, false)", &[&claims]).await.unwrap();
+    client
+        .execute(
+            "SELECT set_config('request.jwt.claims', $1, false)",
+            &[&claims],
+        )
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn an_analyst_who_sets_claims_gets_no_identity_and_no_private_rows() {
     let app = spawn_app().await;
     let victim = app.user("victim").await;
-    app.patch("/api/auth/profile", Some(&victim.token), json!({ "email": "victim@example.com" })).await;
+    app.patch(
+        "/api/auth/profile",
+        Some(&victim.token),
+        json!({ "email": "victim@example.com" }),
+    )
+    .await;
     let analyst = analyst(&app, None).await;
 
     claim_to_be(&analyst, victim.id).await;
-    let me: Option<uuid::Uuid> = analyst.query_one("SELECT hedgerow.current_user_id()", &[]).await.unwrap().get(0);
+    let me: Option<uuid::Uuid> = analyst
+        .query_one("SELECT hedgerow.current_user_id()", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(me, None);
-    let emails = analyst.query("SELECT * FROM data.profile_emails", &[]).await.unwrap();
+    let emails = analyst
+        .query("SELECT * FROM data.profile_emails", &[])
+        .await
+        .unwrap();
     assert!(emails.is_empty(), "an analyst read another user's email");
-    let settings = analyst.query("SELECT * FROM data.settings", &[]).await.unwrap();
-    assert!(settings.is_empty(), "an analyst read another user's settings");
-    let error = analyst.query("SELECT api.get_profile('{}')", &[]).await.unwrap_err();
+    let settings = analyst
+        .query("SELECT * FROM data.settings", &[])
+        .await
+        .unwrap();
+    assert!(
+        settings.is_empty(),
+        "an analyst read another user's settings"
+    );
+    let error = analyst
+        .query("SELECT api.get_profile('{}')", &[])
+        .await
+        .unwrap_err();
     assert_eq!(error.code().map(SqlState::code), Some("PT401"));
 }
 
@@ -34,11 +61,22 @@ async fn the_authenticator_does_get_the_identity_its_claims_name() {
     // The other side of the rule: the server's own sessions are trusted.
     let app = spawn_app().await;
     let user = app.user("trusted").await;
-    let config = test_server().login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, &app.database);
+    let config = test_server().login_config(
+        "hedgerow_authenticator",
+        AUTHENTICATOR_PASSWORD,
+        &app.database,
+    );
     let authenticator = connect_config(&config).await;
-    authenticator.batch_execute("SET ROLE hedgerow_user").await.unwrap();
+    authenticator
+        .batch_execute("SET ROLE hedgerow_user")
+        .await
+        .unwrap();
     claim_to_be(&authenticator, user.id).await;
-    let me: Option<uuid::Uuid> = authenticator.query_one("SELECT hedgerow.current_user_id()", &[]).await.unwrap().get(0);
+    let me: Option<uuid::Uuid> = authenticator
+        .query_one("SELECT hedgerow.current_user_id()", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(me, Some(user.id));
 }
 
@@ -47,15 +85,41 @@ async fn a_mapped_analyst_sees_its_users_private_rows_and_nobody_elses() {
     let app = spawn_app().await;
     let mine = app.user("mapped_user").await;
     let other = app.user("other_user").await;
-    app.patch("/api/auth/profile", Some(&mine.token), json!({ "email": "mine@example.com" })).await;
-    app.patch("/api/auth/profile", Some(&other.token), json!({ "email": "other@example.com" })).await;
+    app.patch(
+        "/api/auth/profile",
+        Some(&mine.token),
+        json!({ "email": "mine@example.com" }),
+    )
+    .await;
+    app.patch(
+        "/api/auth/profile",
+        Some(&other.token),
+        json!({ "email": "other@example.com" }),
+    )
+    .await;
     let analyst = analyst(&app, Some(mine.id)).await;
 
-    let emails: Vec<String> = analyst.query("SELECT email FROM data.profile_emails", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    let emails: Vec<String> = analyst
+        .query("SELECT email FROM data.profile_emails", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     assert_eq!(emails, vec!["mine@example.com"]);
     claim_to_be(&analyst, other.id).await;
-    let emails: Vec<String> = analyst.query("SELECT email FROM data.profile_emails", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
-    assert_eq!(emails, vec!["mine@example.com"], "claims must not switch an analyst's identity");
+    let emails: Vec<String> = analyst
+        .query("SELECT email FROM data.profile_emails", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        emails,
+        vec!["mine@example.com"],
+        "claims must not switch an analyst's identity"
+    );
 }
 
 #[tokio::test]
@@ -63,9 +127,21 @@ async fn an_analyst_cannot_become_an_api_role_or_write_anything() {
     let app = spawn_app().await;
     let user = app.user("target").await;
     let analyst = analyst(&app, Some(user.id)).await;
-    for role in ["hedgerow_user", "hedgerow_anon", "hedgerow_authenticator", "hedgerow_owner"] {
-        let error = analyst.batch_execute(&format!("SET ROLE {role}")).await.unwrap_err();
-        assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "SET ROLE {role}");
+    for role in [
+        "hedgerow_user",
+        "hedgerow_anon",
+        "hedgerow_authenticator",
+        "hedgerow_owner",
+    ] {
+        let error = analyst
+            .batch_execute(&format!("SET ROLE {role}"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error.code(),
+            Some(&SqlState::INSUFFICIENT_PRIVILEGE),
+            "SET ROLE {role}"
+        );
     }
     for statement in [
         "UPDATE data.profiles SET display_name = 'pwned'",
@@ -76,8 +152,18 @@ async fn an_analyst_cannot_become_an_api_role_or_write_anything() {
         "TRUNCATE data.profiles",
     ] {
         let error = analyst.batch_execute(statement).await.unwrap_err();
-        assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE), "{statement}");
+        assert_eq!(
+            error.code(),
+            Some(&SqlState::INSUFFICIENT_PRIVILEGE),
+            "{statement}"
+        );
     }
-    let error = analyst.query("SELECT api.update_profile('{\"display_name\": \"pwned\"}')", &[]).await.unwrap_err();
+    let error = analyst
+        .query(
+            "SELECT api.update_profile('{\"display_name\": \"pwned\"}')",
+            &[],
+        )
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
 }

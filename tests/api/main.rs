@@ -9,4 +9,5 @@ mod http_contract;
 mod identity;
 mod migrate;
 mod profile;
+mod sessions;
 mod settings;

@@ -22,10 +22,22 @@ async fn every_migration_file_is_well_named_and_applied() {
     let mut client = connect_config(&server.admin_config(&database)).await;
     let files = migration_files();
     for name in &files {
-        let stem = name.strip_suffix(".sql").unwrap_or_else(|| panic!("{name} is not a .sql file"));
-        let (version, rest) = stem.split_once("__").unwrap_or_else(|| panic!("{name} lacks V{{n}}__"));
-        assert!(version.strip_prefix('V').is_some_and(|v| v.parse::<u32>().is_ok()), "{name}");
-        assert!(rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{name}: refinery skips names with other characters");
+        let stem = name
+            .strip_suffix(".sql")
+            .unwrap_or_else(|| panic!("{name} is not a .sql file"));
+        let (version, rest) = stem
+            .split_once("__")
+            .unwrap_or_else(|| panic!("{name} lacks V{{n}}__"));
+        assert!(
+            version
+                .strip_prefix('V')
+                .is_some_and(|v| v.parse::<u32>().is_ok()),
+            "{name}"
+        );
+        assert!(
+            rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "{name}: refinery skips names with other characters"
+        );
     }
     let before = migrate::status(&client).await.unwrap();
     assert_eq!(before.len(), files.len());
@@ -47,7 +59,10 @@ async fn migrating_again_changes_nothing() {
     let mut again = connect_config(&server.admin_config(&database)).await;
     let report = migrate::migrate(&mut again).await.unwrap();
     assert!(report.applied.is_empty());
-    assert!(!report.reapplied_functions, "unchanged functions and policies must not be re-applied");
+    assert!(
+        !report.reapplied_functions,
+        "unchanged functions and policies must not be re-applied"
+    );
 }
 
 #[tokio::test]
@@ -75,8 +90,14 @@ async fn a_database_migrated_by_a_newer_hedgerow_is_refused() {
         .await
         .unwrap();
     let error = migrate::migrate(&mut client).await.unwrap_err();
-    assert!(matches!(error, MigrateError::UnknownMigrations(_)), "{error}");
-    assert!(error.to_string().contains("V9999__from_the_future"), "{error}");
+    assert!(
+        matches!(error, MigrateError::UnknownMigrations(_)),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("V9999__from_the_future"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
@@ -85,13 +106,24 @@ async fn a_connection_without_rights_is_told_what_an_administrator_must_run() {
     let database = server.fresh_database().await;
     let role = format!("plain_{}", uuid::Uuid::new_v4().simple());
     let admin = connect_config(&server.admin_config(&database)).await;
-    admin.batch_execute(&format!("CREATE ROLE {role} LOGIN PASSWORD 'pw'")).await.unwrap();
+    admin
+        .batch_execute(&format!("CREATE ROLE {role} LOGIN PASSWORD 'pw'"))
+        .await
+        .unwrap();
 
     // Database-level grants are not cloned with a template: this database still needs them.
     let mut plain = connect_config(&server.login_config(&role, "pw", &database)).await;
     let error = migrate::migrate(&mut plain).await.unwrap_err();
-    assert!(matches!(error, MigrateError::MissingDatabaseRights { .. }), "{error}");
-    assert!(error.to_string().contains("GRANT CREATE, CONNECT ON DATABASE"), "{error}");
+    assert!(
+        matches!(error, MigrateError::MissingDatabaseRights { .. }),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("GRANT CREATE, CONNECT ON DATABASE"),
+        "{error}"
+    );
 
     // Once prepared, a role that is not the owner still may not migrate.
     let mut superuser = connect_config(&server.admin_config(&database)).await;
@@ -102,8 +134,21 @@ async fn a_connection_without_rights_is_told_what_an_administrator_must_run() {
 
 #[test]
 fn the_roles_sql_an_administrator_is_shown_creates_every_role() {
-    for role in ["hedgerow_owner", "hedgerow_authenticator", "hedgerow_anon", "hedgerow_user", "hedgerow_analyst"] {
-        assert!(migrate::ROLES_SQL.contains(&format!("CREATE ROLE {role}")), "{role}");
+    for role in [
+        "hedgerow_owner",
+        "hedgerow_authenticator",
+        "hedgerow_anon",
+        "hedgerow_user",
+        "hedgerow_analyst",
+    ] {
+        assert!(
+            migrate::ROLES_SQL.contains(&format!("CREATE ROLE {role}")),
+            "{role}"
+        );
     }
-    assert!(MigrateError::MissingRoles(migrate::ROLES_SQL).to_string().contains("CREATE ROLE hedgerow_owner"));
+    assert!(
+        MigrateError::MissingRoles(migrate::ROLES_SQL)
+            .to_string()
+            .contains("CREATE ROLE hedgerow_owner")
+    );
 }

@@ -22,12 +22,22 @@ async fn new_profiles_get_the_documented_defaults() {
 async fn patch_changes_only_the_fields_sent() {
     let app = spawn_app().await;
     let user = app.user("tweaker").await;
-    let reply = app.patch("/api/settings", Some(&user.token), json!({ "default_session_visibility": "unlisted" })).await;
+    let reply = app
+        .patch(
+            "/api/settings",
+            Some(&user.token),
+            json!({ "default_session_visibility": "unlisted" }),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     assert_eq!(reply.body["data"]["default_session_visibility"], "unlisted");
     assert_eq!(reply.body["data"]["default_shelf_visibility"], "public");
     let reply = app
-        .patch("/api/settings", Some(&user.token), json!({ "default_shelf_visibility": "private", "default_plan_visibility": "public" }))
+        .patch(
+            "/api/settings",
+            Some(&user.token),
+            json!({ "default_shelf_visibility": "private", "default_plan_visibility": "public" }),
+        )
         .await;
     assert_eq!(reply.body["data"]["default_session_visibility"], "unlisted");
     assert_eq!(reply.body["data"]["default_shelf_visibility"], "private");
@@ -39,7 +49,13 @@ async fn unknown_visibility_levels_are_400_and_change_nothing() {
     let app = spawn_app().await;
     let user = app.user("strict").await;
     for bad in [json!("secret"), json!(1), json!(true), json!("PUBLIC")] {
-        let reply = app.patch("/api/settings", Some(&user.token), json!({ "default_plan_visibility": bad })).await;
+        let reply = app
+            .patch(
+                "/api/settings",
+                Some(&user.token),
+                json!({ "default_plan_visibility": bad }),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
     }
     let reply = app.get("/api/settings", Some(&user.token)).await;
@@ -49,10 +65,25 @@ async fn unknown_visibility_levels_are_400_and_change_nothing() {
 #[tokio::test]
 async fn settings_need_a_token_and_a_profile() {
     let app = spawn_app().await;
-    assert_eq!(app.get("/api/settings", None).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.patch("/api/settings", None, json!({ "default_plan_visibility": "public" })).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/settings", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.patch(
+            "/api/settings",
+            None,
+            json!({ "default_plan_visibility": "public" })
+        )
+        .await
+        .status,
+        StatusCode::UNAUTHORIZED
+    );
     let stranger = app.token_for(Uuid::new_v4());
-    assert_eq!(app.get("/api/settings", Some(&stranger)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/settings", Some(&stranger)).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -60,7 +91,12 @@ async fn each_user_sees_and_changes_only_their_own_settings() {
     let app = spawn_app().await;
     let alice = app.user("alice_settings").await;
     let bob = app.user("bob_settings").await;
-    app.patch("/api/settings", Some(&alice.token), json!({ "default_session_visibility": "public" })).await;
+    app.patch(
+        "/api/settings",
+        Some(&alice.token),
+        json!({ "default_session_visibility": "public" }),
+    )
+    .await;
     let bobs = app.get("/api/settings", Some(&bob.token)).await;
     assert_eq!(bobs.body["data"]["default_session_visibility"], "private");
 }

@@ -1,0 +1,34 @@
+-- data.grants: invitations, visible to the owner who made them and the user invited.
+ALTER TABLE data.grants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE data.grants FORCE ROW LEVEL SECURITY;
+
+GRANT SELECT ON data.grants TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+GRANT INSERT (resource_id, grantee_id, owner_id, granted_by, expires_at),
+      UPDATE (expires_at),
+      DELETE
+  ON data.grants TO hedgerow_user;
+
+-- The owner sees the grants on their resources; a grantee sees their own.
+CREATE POLICY "Grants are readable by owner and grantee" ON data.grants
+  FOR SELECT TO hedgerow_anon, hedgerow_user, hedgerow_analyst
+  USING (owner_id = (SELECT hedgerow.current_user_id())
+         OR grantee_id = (SELECT hedgerow.current_user_id()));
+
+-- Only the owner invites, and only to their own resources.
+CREATE POLICY "Owners grant their resources" ON data.grants
+  FOR INSERT TO hedgerow_user
+  WITH CHECK (owner_id = (SELECT hedgerow.current_user_id())
+              AND granted_by = (SELECT hedgerow.current_user_id())
+              AND resource_id IN (SELECT r.id FROM data.resources r
+                                   WHERE r.owner_id = (SELECT hedgerow.current_user_id())));
+
+-- Only the owner changes a grant's expiry.
+CREATE POLICY "Owners change their grants" ON data.grants
+  FOR UPDATE TO hedgerow_user
+  USING (owner_id = (SELECT hedgerow.current_user_id()))
+  WITH CHECK (owner_id = (SELECT hedgerow.current_user_id()));
+
+-- Only the owner revokes a grant.
+CREATE POLICY "Owners revoke their grants" ON data.grants
+  FOR DELETE TO hedgerow_user
+  USING (owner_id = (SELECT hedgerow.current_user_id()));

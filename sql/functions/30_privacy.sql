@@ -1,0 +1,459 @@
+-- =====================================================================
+-- The privacy core (DESIGN §5): addressing, share links, grants, the access log, and the
+-- verbs every kind of resource shares. Kinds plug in by naming convention: a kind K provides
+-- hedgerow.K_json(uuid) (its API representation) and hedgerow.K_html(uuid) (its shared page).
+-- =====================================================================
+
+-- The resource id the request addresses directly (what makes an unlisted thing readable).
+CREATE FUNCTION hedgerow.addressed_id() RETURNS uuid
+LANGUAGE sql STABLE
+AS $$ SELECT nullif(current_setting('request.resource_id', true), '')::uuid $$;
+GRANT EXECUTE ON FUNCTION hedgerow.addressed_id() TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- Records, for the rest of the transaction, that the request addresses resource `id`.
+CREATE FUNCTION hedgerow.address(id uuid) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  PERFORM set_config('request.resource_id', id::text, true);
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.address(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- SHA-256 of the share token the request carries (NULL without one). Links are matched on
+-- the hash, so the token column itself can stay unreadable to everyone but owners.
+CREATE FUNCTION hedgerow.share_token_hash() RETURNS bytea
+LANGUAGE sql STABLE
+AS $$ SELECT sha256(convert_to(nullif(current_setting('request.share_token', true), ''), 'UTF8')) $$;
+GRANT EXECUTE ON FUNCTION hedgerow.share_token_hash() TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A new share token: 256 bits from the CSPRNG, base64url without padding (43 characters).
+CREATE FUNCTION hedgerow.new_share_token() RETURNS text
+LANGUAGE sql VOLATILE
+AS $$ SELECT rtrim(translate(encode(extensions.gen_random_bytes(32), 'base64'), '+/', '-_'), '=') $$;
+GRANT EXECUTE ON FUNCTION hedgerow.new_share_token() TO hedgerow_user;
+
+-- A link grants access while enabled, not revoked and not expired.
+CREATE FUNCTION hedgerow.link_is_active(link data.share_links) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT link.enabled AND link.revoked_at IS NULL AND (link.expires_at IS NULL OR link.expires_at > now()) $$;
+GRANT EXECUTE ON FUNCTION hedgerow.link_is_active(data.share_links) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A grant gives access until it expires (revoking deletes it).
+CREATE FUNCTION hedgerow.grant_is_active(g data.grants) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT g.expires_at IS NULL OR g.expires_at > now() $$;
+GRANT EXECUTE ON FUNCTION hedgerow.grant_is_active(data.grants) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- Resources shared with this request: granted to the caller, or reached by the share token it
+-- carries. Policies use it as `id IN (SELECT hedgerow.shared_resource_ids())`, computed once
+-- per statement.
+CREATE FUNCTION hedgerow.shared_resource_ids() RETURNS SETOF uuid
+LANGUAGE sql STABLE
+AS $$
+  SELECT g.resource_id FROM data.grants g
+   WHERE g.grantee_id = hedgerow.current_user_id() AND hedgerow.grant_is_active(g)
+  UNION
+  SELECT l.resource_id FROM data.share_links l
+   WHERE l.token_hash = hedgerow.share_token_hash() AND hedgerow.link_is_active(l)
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.shared_resource_ids() TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- Keeps a resource's effective visibility (own level, else its parent's) and checks that a
+-- child belongs to its parent's owner.
+CREATE FUNCTION hedgerow.resources_before_write() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  parent data.resources;
+BEGIN
+  IF NEW.parent_id IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.parent_id IS DISTINCT FROM OLD.parent_id
+                                    OR NEW.visibility IS DISTINCT FROM OLD.visibility) THEN
+    SELECT * INTO parent FROM data.resources p WHERE p.id = NEW.parent_id;
+    IF NOT FOUND OR parent.owner_id <> NEW.owner_id THEN
+      PERFORM hedgerow.fail(404, 'NOT_FOUND', 'parent not found');
+    END IF;
+  END IF;
+  IF NEW.visibility IS NOT NULL THEN
+    NEW.effective_visibility := NEW.visibility;
+  ELSIF parent.id IS NOT NULL THEN
+    NEW.effective_visibility := parent.effective_visibility;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    NEW.updated_at := now();
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER resources_before_write BEFORE INSERT OR UPDATE ON data.resources
+  FOR EACH ROW EXECUTE FUNCTION hedgerow.resources_before_write();
+
+-- When a parent's effective visibility changes, children that inherit it follow at once.
+CREATE FUNCTION hedgerow.resources_after_update() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+  UPDATE data.resources c SET effective_visibility = NEW.effective_visibility
+   WHERE c.parent_id = NEW.id AND c.visibility IS NULL;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER resources_after_update AFTER UPDATE OF effective_visibility ON data.resources
+  FOR EACH ROW WHEN (OLD.effective_visibility IS DISTINCT FROM NEW.effective_visibility)
+  EXECUTE FUNCTION hedgerow.resources_after_update();
+
+-- The kind named by a path segment (sessions → session); 404 for unknown kinds.
+CREATE FUNCTION hedgerow.kind_of(plural text) RETURNS text
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  found_kind text;
+BEGIN
+  SELECT k.kind INTO found_kind FROM data.resource_kinds k WHERE k.plural = kind_of.plural;
+  IF found_kind IS NULL THEN
+    PERFORM hedgerow.fail(404, 'NOT_FOUND', 'no such endpoint');
+  END IF;
+  RETURN found_kind;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.kind_of(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- The resource `id` of kind `wanted_kind` as the caller may see it, addressing it first (so
+-- unlisted things are found). 404 when it does not exist or the caller may not see it: the
+-- two are never told apart.
+CREATE FUNCTION hedgerow.find_resource(wanted_kind text, resource_id uuid) RETURNS data.resources
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  target data.resources;
+BEGIN
+  PERFORM hedgerow.address(resource_id);
+  SELECT * INTO target FROM data.resources r WHERE r.id = resource_id AND r.kind = wanted_kind;
+  IF NOT FOUND THEN
+    PERFORM hedgerow.fail(404, 'NOT_FOUND', wanted_kind || ' not found');
+  END IF;
+  RETURN target;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.find_resource(text, uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- The resource for a change only its owner may make: 404 when invisible, 401 for anonymous
+-- callers, 403 when visible but someone else's.
+CREATE FUNCTION hedgerow.owned_resource(wanted_kind text, resource_id uuid) RETURNS data.resources
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  target data.resources := hedgerow.find_resource(wanted_kind, resource_id);
+  me uuid := hedgerow.require_user();
+BEGIN
+  IF target.owner_id <> me THEN
+    PERFORM hedgerow.fail(403, 'FORBIDDEN', 'only the owner may do this');
+  END IF;
+  RETURN target;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.owned_resource(text, uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A resource's API representation, from its kind's K_json(uuid).
+CREATE FUNCTION hedgerow.resource_json(r data.resources) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  result jsonb;
+BEGIN
+  EXECUTE format('SELECT hedgerow.%I($1)', r.kind || '_json') INTO result USING r.id;
+  RETURN result;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.resource_json(data.resources) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- How the caller came to read `r`, for the access log: owner, invited, share_link (with the
+-- link's id), public or unlisted, in that order.
+CREATE FUNCTION hedgerow.access_reason(r data.resources, OUT via data.access_via, OUT share_link_id uuid)
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  me uuid := hedgerow.current_user_id();
+  inherits boolean := r.parent_id IS NOT NULL AND r.visibility IS DISTINCT FROM 'private';
+BEGIN
+  IF r.owner_id = me THEN
+    via := 'owner';
+    RETURN;
+  END IF;
+  IF EXISTS (SELECT FROM data.grants g
+              WHERE g.grantee_id = me AND hedgerow.grant_is_active(g)
+                AND (g.resource_id = r.id OR (inherits AND g.resource_id = r.parent_id))) THEN
+    via := 'invited';
+    RETURN;
+  END IF;
+  SELECT l.id INTO share_link_id FROM data.share_links l
+   WHERE l.token_hash = hedgerow.share_token_hash() AND hedgerow.link_is_active(l)
+     AND (l.resource_id = r.id OR (inherits AND l.resource_id = r.parent_id))
+   LIMIT 1;
+  via := CASE WHEN share_link_id IS NOT NULL THEN 'share_link'
+              WHEN r.effective_visibility = 'public' THEN 'public'
+              ELSE 'unlisted' END;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.access_reason(data.resources) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- Appends the access-log row for a read of `r`, in the reading transaction.
+CREATE FUNCTION hedgerow.log_access(r data.resources) RETURNS void
+LANGUAGE sql VOLATILE
+AS $$
+  INSERT INTO data.access_log (resource_id, owner_id, viewer_id, accessed_via, share_link_id, ip_address)
+  SELECT r.id, r.owner_id, hedgerow.current_user_id(), reason.via, reason.share_link_id,
+         nullif(current_setting('request.ip', true), '')::inet
+    FROM hedgerow.access_reason(r) reason
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.log_access(data.resources) TO hedgerow_anon, hedgerow_user;
+
+-- Reads one resource for the API: finds it (404 if invisible), logs the access, returns its
+-- representation.
+CREATE FUNCTION hedgerow.read_resource(wanted_kind text, args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.find_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
+BEGIN
+  PERFORM hedgerow.log_access(r);
+  RETURN hedgerow.ok(hedgerow.resource_json(r));
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.read_resource(text, jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- The visibility a request asks for: `visibility`, or `is_public` (true → public, false →
+-- private); NULL when it names neither.
+CREATE FUNCTION hedgerow.requested_visibility(args jsonb) RETURNS data.visibility
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+  level data.visibility := hedgerow.arg_visibility(args, 'visibility');
+  is_public boolean := hedgerow.arg_bool(args, 'is_public');
+BEGIN
+  IF level IS NOT NULL AND is_public IS NOT NULL AND (level = 'public') <> is_public THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'visibility and is_public disagree');
+  END IF;
+  RETURN coalesce(level, CASE is_public WHEN true THEN 'public'::data.visibility
+                                        WHEN false THEN 'private'::data.visibility END);
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.requested_visibility(jsonb) TO hedgerow_user;
+
+-- Creates a resource of `new_kind` for the caller, at `level`, else their default for the
+-- kind, else private (a child with no level inherits its parent's). 409 PROFILE_REQUIRED
+-- before the caller has a profile.
+CREATE FUNCTION hedgerow.create_resource(new_kind text, level data.visibility,
+                                         default_level data.visibility, parent uuid DEFAULT NULL)
+RETURNS uuid
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  me uuid := hedgerow.require_user();
+  new_id uuid;
+BEGIN
+  IF NOT EXISTS (SELECT FROM data.profiles p WHERE p.id = me) THEN
+    PERFORM hedgerow.fail(409, 'PROFILE_REQUIRED', 'create your profile first: POST /api/auth/profile');
+  END IF;
+  INSERT INTO data.resources (kind, owner_id, parent_id, visibility, effective_visibility)
+  VALUES (new_kind, me, parent,
+          CASE WHEN parent IS NULL THEN coalesce(level, default_level, 'private') ELSE level END,
+          coalesce(level, default_level, 'private'))
+  RETURNING id INTO new_id;
+  RETURN new_id;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.create_resource(text, data.visibility, data.visibility, uuid) TO hedgerow_user;
+
+-- PUT /api/{kind}/{id}/privacy {visibility? | is_public?, share_link_enabled?}: owner only.
+CREATE FUNCTION hedgerow.set_privacy(wanted_kind text, args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
+  level data.visibility := hedgerow.requested_visibility(args);
+  links_enabled boolean := hedgerow.arg_bool(args, 'share_link_enabled');
+BEGIN
+  IF level IS NULL AND links_enabled IS NULL AND NOT (r.parent_id IS NOT NULL AND args ? 'visibility') THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'send visibility, is_public or share_link_enabled');
+  END IF;
+  IF level IS NOT NULL OR args ? 'visibility' THEN
+    UPDATE data.resources SET visibility = level WHERE id = r.id;
+  END IF;
+  IF links_enabled IS NOT NULL THEN
+    UPDATE data.share_links SET enabled = links_enabled WHERE resource_id = r.id;
+  END IF;
+  SELECT * INTO r FROM data.resources WHERE id = r.id;
+  RETURN hedgerow.ok(hedgerow.resource_json(r));
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.set_privacy(text, jsonb) TO hedgerow_user;
+
+-- The public URL of a share link.
+CREATE FUNCTION hedgerow.share_url(token text) RETURNS text
+LANGUAGE sql STABLE
+AS $$ SELECT coalesce(current_setting('hedgerow.public_url', true), '') || '/shared/' || token $$;
+GRANT EXECUTE ON FUNCTION hedgerow.share_url(text) TO hedgerow_user;
+
+-- A share link as its owner sees it, with its use (from the access log).
+CREATE FUNCTION hedgerow.share_link_json(link data.share_links) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  SELECT jsonb_build_object(
+    'id', link.id, 'resource_id', link.resource_id, 'token', link.token,
+    'url', hedgerow.share_url(link.token), 'enabled', link.enabled,
+    'active', hedgerow.link_is_active(link), 'created_at', link.created_at,
+    'expires_at', link.expires_at, 'revoked_at', link.revoked_at,
+    'use_count', (SELECT count(*) FROM data.access_log a WHERE a.share_link_id = link.id),
+    'last_used_at', (SELECT max(a.accessed_at) FROM data.access_log a WHERE a.share_link_id = link.id))
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.share_link_json(data.share_links) TO hedgerow_user;
+
+-- POST /api/{kind}/{id}/shares {expires_in_seconds? | expires_at?}: a new link (owner only).
+CREATE FUNCTION hedgerow.create_share_link(wanted_kind text, args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
+  expires_in int := hedgerow.arg_int(args, 'expires_in_seconds', NULL, 1, 315360000);
+  expires timestamptz := hedgerow.arg_timestamp(args, 'expires_at');
+  token text := hedgerow.new_share_token();
+  link data.share_links;
+BEGIN
+  IF expires_in IS NOT NULL AND expires IS NOT NULL THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'send expires_in_seconds or expires_at, not both');
+  END IF;
+  IF expires IS NOT NULL AND expires <= now() THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'expires_at must be in the future');
+  END IF;
+  INSERT INTO data.share_links (resource_id, owner_id, token, token_hash, expires_at)
+  VALUES (r.id, r.owner_id, token, sha256(convert_to(token, 'UTF8')),
+          coalesce(expires, now() + make_interval(secs => expires_in)))
+  RETURNING * INTO link;
+  RETURN hedgerow.ok(hedgerow.share_link_json(link));
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.create_share_link(text, jsonb) TO hedgerow_user;
+
+-- GET /api/{kind}/{id}/shares: the owner's links, newest first.
+CREATE FUNCTION hedgerow.list_share_links(wanted_kind text, args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
+BEGIN
+  RETURN hedgerow.ok((SELECT coalesce(jsonb_agg(hedgerow.share_link_json(l) ORDER BY l.created_at DESC), '[]')
+                        FROM data.share_links l WHERE l.resource_id = r.id));
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.list_share_links(text, jsonb) TO hedgerow_user;
+
+-- DELETE /api/{kind}/{id}/shares/{share_id}: revokes a link at once (owner only).
+CREATE FUNCTION hedgerow.revoke_share_link(wanted_kind text, args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
+  link data.share_links;
+BEGIN
+  UPDATE data.share_links l SET revoked_at = coalesce(l.revoked_at, now())
+   WHERE l.id = hedgerow.arg_uuid(args, 'share_id') AND l.resource_id = r.id
+  RETURNING * INTO link;
+  IF link.id IS NULL THEN
+    PERFORM hedgerow.fail(404, 'SHARE_NOT_FOUND', 'no such share link');
+  END IF;
+  RETURN hedgerow.ok(hedgerow.share_link_json(link));
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.revoke_share_link(text, jsonb) TO hedgerow_user;
+
+-- The resource the request's share token opens, logged as a read; one 404 for unknown,
+-- expired, revoked and disabled tokens alike (no oracle).
+CREATE FUNCTION hedgerow.open_share_link() RETURNS data.resources
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources;
+BEGIN
+  SELECT res.* INTO r
+    FROM data.share_links l JOIN data.resources res ON res.id = l.resource_id
+   WHERE l.token_hash = hedgerow.share_token_hash() AND hedgerow.link_is_active(l);
+  IF NOT FOUND THEN
+    PERFORM hedgerow.fail(404, 'SHARE_NOT_FOUND', 'this link does not exist, has expired or was revoked');
+  END IF;
+  PERFORM hedgerow.log_access(r);
+  RETURN r;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.open_share_link() TO hedgerow_anon, hedgerow_user;
+
+-- =====================================================================
+-- Endpoints shared by every kind
+-- =====================================================================
+
+-- PUT /api/{kind}/{id}/privacy
+CREATE FUNCTION api.set_privacy(args jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.set_privacy(hedgerow.kind_of(args ->> 'kind'), args) $$;
+GRANT EXECUTE ON FUNCTION api.set_privacy(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- POST /api/{kind}/{id}/shares
+CREATE FUNCTION api.create_share_link(args jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.create_share_link(hedgerow.kind_of(args ->> 'kind'), args) $$;
+GRANT EXECUTE ON FUNCTION api.create_share_link(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- GET /api/{kind}/{id}/shares
+CREATE FUNCTION api.list_share_links(args jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.list_share_links(hedgerow.kind_of(args ->> 'kind'), args) $$;
+GRANT EXECUTE ON FUNCTION api.list_share_links(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- DELETE /api/{kind}/{id}/shares/{share_id}
+CREATE FUNCTION api.revoke_share_link(args jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.revoke_share_link(hedgerow.kind_of(args ->> 'kind'), args) $$;
+GRANT EXECUTE ON FUNCTION api.revoke_share_link(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- GET /api/shared/{token}: what a share link opens, without an account:
+-- {kind, resource, owner: {username, display_name}}.
+CREATE FUNCTION api.get_shared(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.open_share_link();
+BEGIN
+  RETURN hedgerow.ok(jsonb_build_object(
+    'kind', r.kind,
+    'resource', hedgerow.resource_json(r),
+    'owner', (SELECT jsonb_build_object('username', p.username, 'display_name', p.display_name)
+                FROM data.profiles p WHERE p.id = r.owner_id)));
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.get_shared(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- GET /shared/{token}: the read-only HTML page of a share link, from its kind's K_html(uuid).
+-- Everything users wrote is escaped.
+CREATE FUNCTION api.shared_page(args jsonb) RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.open_share_link();
+  body text;
+  owner_name text;
+  signup text := hedgerow.html_escape(coalesce(current_setting('hedgerow.signup_url', true), '/signup'));
+BEGIN
+  EXECUTE format('SELECT hedgerow.%I($1)', r.kind || '_html') INTO body USING r.id;
+  SELECT hedgerow.html_escape(coalesce(p.display_name, p.username)) INTO owner_name
+    FROM data.profiles p WHERE p.id = r.owner_id;
+  RETURN '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+      || '<meta name="viewport" content="width=device-width, initial-scale=1">'
+      || '<meta name="robots" content="noindex">'
+      || '<title>Shared by ' || owner_name || '</title></head><body><main>'
+      || body
+      || '<p class="owner">Shared by <span id="owner">' || owner_name || '</span></p>'
+      || '<p class="cta"><a id="signup" href="' || signup || '">Sign up to track your own laps</a></p>'
+      || '</main></body></html>';
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.shared_page(jsonb) TO hedgerow_anon, hedgerow_user;

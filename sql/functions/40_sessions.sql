@@ -1,0 +1,266 @@
+-- =====================================================================
+-- Lap sessions (seed 000): /api/sessions, /api/public/sessions, and the session's shared page.
+-- =====================================================================
+
+-- A session as the API shows it, from its rows (no lookups: feeds build many of these).
+CREATE FUNCTION hedgerow.session_json(s data.sessions, r data.resources, owner data.profiles) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  SELECT jsonb_build_object(
+    'id', s.id, 'kind', 'session', 'track', s.track, 'title', s.title,
+    'recorded_at', s.recorded_at, 'laps', to_jsonb(s.laps), 'lap_count', cardinality(s.laps),
+    'best_lap_ms', (SELECT min(lap) FROM unnest(s.laps) lap),
+    'visibility', r.effective_visibility, 'is_public', r.effective_visibility = 'public',
+    'owner', jsonb_build_object('username', owner.username, 'display_name', owner.display_name),
+    'created_at', r.created_at, 'updated_at', greatest(s.updated_at, r.updated_at))
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.session_json(data.sessions, data.resources, data.profiles) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A session by id, as the caller may see it (NULL when they may not).
+CREATE FUNCTION hedgerow.session_json(session_id uuid) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  SELECT hedgerow.session_json(s, r, p)
+    FROM data.sessions s JOIN data.resources r ON r.id = s.id JOIN data.profiles p ON p.id = r.owner_id
+   WHERE s.id = session_id
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.session_json(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A lap time in milliseconds as M:SS.mmm.
+CREATE FUNCTION hedgerow.lap_time(ms int) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+AS $$ SELECT format('%s:%s.%s', ms / 60000, lpad((ms / 1000 % 60)::text, 2, '0'), lpad((ms % 1000)::text, 3, '0')) $$;
+GRANT EXECUTE ON FUNCTION hedgerow.lap_time(int) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- The body of a session's shared page; everything users wrote is escaped.
+CREATE FUNCTION hedgerow.session_html(session_id uuid) RETURNS text
+LANGUAGE sql STABLE
+AS $$
+  SELECT '<h1 id="title">' || hedgerow.html_escape(coalesce(s.title, s.track)) || '</h1>'
+      || '<p>Track: <span id="track">' || hedgerow.html_escape(s.track) || '</span></p>'
+      || '<p>Recorded ' || to_char(s.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC</p>'
+      || '<ol id="laps">'
+      || coalesce((SELECT string_agg('<li>' || hedgerow.lap_time(lap) || '</li>', '' ORDER BY n)
+                     FROM unnest(s.laps) WITH ORDINALITY AS t(lap, n)), '')
+      || '</ol>'
+    FROM data.sessions s
+   WHERE s.id = session_id
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.session_html(uuid) TO hedgerow_anon, hedgerow_user;
+
+-- The `laps` field: an array of at most 10,000 positive whole milliseconds, or NULL if absent.
+CREATE FUNCTION hedgerow.arg_laps(args jsonb) RETURNS int[]
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+  IF args -> 'laps' IS NULL OR jsonb_typeof(args -> 'laps') = 'null' THEN
+    RETURN NULL;
+  END IF;
+  IF jsonb_typeof(args -> 'laps') <> 'array' OR jsonb_array_length(args -> 'laps') > 10000 THEN
+    PERFORM hedgerow.fail(400, 'INVALID_LAPS', 'laps must be an array of at most 10000 lap times in milliseconds');
+  END IF;
+  IF EXISTS (SELECT FROM jsonb_array_elements(args -> 'laps') lap
+              WHERE jsonb_typeof(lap) <> 'number' OR lap::text !~ '^[0-9]{1,9}$' OR lap::text::int <= 0) THEN
+    PERFORM hedgerow.fail(400, 'INVALID_LAPS', 'each lap must be a positive whole number of milliseconds');
+  END IF;
+  RETURN ARRAY(SELECT lap::text::int FROM jsonb_array_elements(args -> 'laps') WITH ORDINALITY AS t(lap, n) ORDER BY n);
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.arg_laps(jsonb) TO hedgerow_user;
+
+-- Validates track (1–100 characters) and title (≤ 200) when given.
+CREATE FUNCTION hedgerow.check_session_text(track text, title text) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+  IF track IS NOT NULL AND char_length(track) NOT BETWEEN 1 AND 100 THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'track must be 1 to 100 characters');
+  END IF;
+  IF title IS NOT NULL AND char_length(title) > 200 THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'title must be at most 200 characters');
+  END IF;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.check_session_text(text, text) TO hedgerow_user;
+
+-- POST /api/sessions {track, title?, recorded_at?, laps?, visibility? | is_public?}: private
+-- unless asked otherwise or the owner's default_session_visibility says so.
+CREATE FUNCTION api.create_session(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  track text := hedgerow.arg_required_text(args, 'track');
+  title text := hedgerow.arg_text(args, 'title');
+  recorded timestamptz := hedgerow.arg_timestamp(args, 'recorded_at');
+  laps int[] := hedgerow.arg_laps(args);
+  level data.visibility := hedgerow.requested_visibility(args);
+  new_id uuid;
+BEGIN
+  PERFORM hedgerow.check_session_text(track, title);
+  new_id := hedgerow.create_resource('session', level,
+    (SELECT st.default_session_visibility FROM data.settings st WHERE st.user_id = hedgerow.current_user_id()));
+  INSERT INTO data.sessions (id, track, title, recorded_at, laps)
+  VALUES (new_id, track, title, coalesce(recorded, now()), coalesce(laps, '{}'));
+  RETURN hedgerow.ok(hedgerow.session_json(new_id));
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.create_session(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- GET /api/sessions?limit=&offset=: the caller's own sessions, newest first.
+CREATE FUNCTION api.list_sessions(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  me uuid := hedgerow.require_user();
+  page_limit int := hedgerow.arg_int(args, 'limit', 20, 1, 100);
+  page_offset int := hedgerow.arg_int(args, 'offset', 0, 0, 1000000000);
+BEGIN
+  RETURN hedgerow.page(
+    (SELECT coalesce(jsonb_agg(hedgerow.session_json(s, r, p) ORDER BY s.recorded_at DESC, s.id DESC), '[]')
+       FROM (SELECT s.* FROM data.sessions s JOIN data.resources r ON r.id = s.id
+              WHERE r.owner_id = me ORDER BY s.recorded_at DESC, s.id DESC
+              LIMIT page_limit OFFSET page_offset) s
+       JOIN data.resources r ON r.id = s.id JOIN data.profiles p ON p.id = r.owner_id),
+    (SELECT count(*) FROM data.resources r WHERE r.owner_id = me AND r.kind = 'session'),
+    page_limit, page_offset);
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.list_sessions(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- GET /api/sessions/{id}: one session, if the caller may see it; the read is logged.
+CREATE FUNCTION api.get_session(args jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.read_resource('session', args) $$;
+GRANT EXECUTE ON FUNCTION api.get_session(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- PATCH /api/sessions/{id} {track?, title?, recorded_at?, laps?, visibility? | is_public?}:
+-- owner only; absent fields stay.
+CREATE FUNCTION api.update_session(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.owned_resource('session', hedgerow.arg_uuid(args, 'id'));
+  new_track text := hedgerow.arg_text(args, 'track');
+  new_title text := hedgerow.arg_text(args, 'title');
+  new_recorded timestamptz := hedgerow.arg_timestamp(args, 'recorded_at');
+  new_laps int[] := hedgerow.arg_laps(args);
+  level data.visibility := hedgerow.requested_visibility(args);
+BEGIN
+  PERFORM hedgerow.check_session_text(new_track, new_title);
+  IF args ? 'track' AND new_track IS NULL THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'track cannot be removed');
+  END IF;
+  UPDATE data.sessions s
+     SET track = coalesce(new_track, s.track),
+         title = CASE WHEN args ? 'title' THEN new_title ELSE s.title END,
+         recorded_at = coalesce(new_recorded, s.recorded_at),
+         laps = coalesce(new_laps, s.laps),
+         updated_at = now()
+   WHERE s.id = r.id;
+  IF level IS NOT NULL THEN
+    UPDATE data.resources SET visibility = level WHERE id = r.id;
+  END IF;
+  RETURN hedgerow.ok(hedgerow.session_json(r.id));
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.update_session(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- DELETE /api/sessions/{id}: owner only; its links, grants and log go with it.
+CREATE FUNCTION api.delete_session(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.owned_resource('session', hedgerow.arg_uuid(args, 'id'));
+BEGIN
+  DELETE FROM data.resources WHERE id = r.id;
+  RETURN hedgerow.ok(jsonb_build_object('id', r.id, 'deleted', true));
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.delete_session(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- POST /api/sessions/{id}/share {expires_in_seconds? | expires_at?} (the seed's path)
+CREATE FUNCTION api.share_session(args jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.create_share_link('session', args) $$;
+GRANT EXECUTE ON FUNCTION api.share_session(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- An opaque keyset cursor for the feed: the last row's (recorded_at, id).
+CREATE FUNCTION hedgerow.feed_cursor(recorded timestamptz, id uuid) RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT rtrim(translate(encode(convert_to(
+    to_char(recorded AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '|' || id, 'UTF8'), 'base64'),
+    '+/', '-_'), '=')
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.feed_cursor(timestamptz, uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- Decodes a feed cursor; 400 INVALID_CURSOR for anything that is not one.
+CREATE FUNCTION hedgerow.parse_feed_cursor(cursor text, OUT recorded timestamptz, OUT id uuid)
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+  padded text := translate(cursor, '-_', '+/') || repeat('=', (4 - length(cursor) % 4) % 4);
+  parts text[];
+BEGIN
+  parts := string_to_array(convert_from(decode(padded, 'base64'), 'UTF8'), '|');
+  recorded := parts[1]::timestamptz;
+  id := parts[2]::uuid;
+  IF recorded IS NULL OR id IS NULL OR cardinality(parts) <> 2 THEN
+    RAISE invalid_parameter_value;
+  END IF;
+EXCEPTION WHEN OTHERS THEN
+  PERFORM hedgerow.fail(400, 'INVALID_CURSOR', 'cursor is not one this feed handed out');
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.parse_feed_cursor(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- GET /api/public/sessions?track=&limit=&offset=&cursor=: public sessions of all users,
+-- newest first. `cursor` (from next_cursor) pages by keyset: as fast deep down as on page 1.
+CREATE FUNCTION api.public_sessions(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  track text := hedgerow.arg_text(args, 'track');
+  page_limit int := hedgerow.arg_int(args, 'limit', 20, 1, 100);
+  page_offset int := hedgerow.arg_int(args, 'offset', 0, 0, 1000000000);
+  after_recorded timestamptz;
+  after_id uuid;
+  rows jsonb;
+  total bigint;
+  last_recorded timestamptz;
+  last_id uuid;
+  has_more boolean;
+BEGIN
+  IF args ? 'cursor' THEN
+    SELECT c.recorded, c.id INTO after_recorded, after_id
+      FROM hedgerow.parse_feed_cursor(hedgerow.arg_required_text(args, 'cursor')) c;
+    page_offset := 0;
+  END IF;
+  -- Dynamic so each call is planned for its own filters (track or not, cursor or not).
+  -- One row past the page tells whether there is more.
+  EXECUTE format(
+    'WITH page AS ( '
+    '  SELECT s.id, s.recorded_at, hedgerow.session_json(s, r, p) AS item, '
+    '         row_number() OVER (ORDER BY s.recorded_at DESC, s.id DESC) AS n '
+    '    FROM data.sessions s JOIN data.resources r ON r.id = s.id '
+    '    JOIN data.profiles p ON p.id = r.owner_id '
+    '   WHERE r.effective_visibility = ''public'' %s %s '
+    '   ORDER BY s.recorded_at DESC, s.id DESC LIMIT $2 + 1 OFFSET $3) '
+    'SELECT coalesce(jsonb_agg(item ORDER BY n) FILTER (WHERE n <= $2), ''[]''), count(*) > $2, '
+    '       (SELECT recorded_at FROM page WHERE n = $2), (SELECT id FROM page WHERE n = $2) '
+    '  FROM page',
+    CASE WHEN track IS NOT NULL THEN 'AND s.track = $1' ELSE '' END,
+    CASE WHEN after_id IS NOT NULL THEN 'AND (s.recorded_at, s.id) < ($4, $5)' ELSE '' END)
+  INTO rows, has_more, last_recorded, last_id
+  USING track, page_limit, page_offset, after_recorded, after_id;
+  EXECUTE format(
+    'SELECT count(*) FROM data.sessions s JOIN data.resources r ON r.id = s.id '
+    ' WHERE r.effective_visibility = ''public'' %s',
+    CASE WHEN track IS NOT NULL THEN 'AND s.track = $1' ELSE '' END)
+  INTO total USING track;
+  RETURN hedgerow.page(rows, total, page_limit, page_offset,
+                       CASE WHEN has_more THEN hedgerow.feed_cursor(last_recorded, last_id) END,
+                       true);
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.public_sessions(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
