@@ -34,10 +34,10 @@ fn serve(data_dir: &Path, port: u16) -> Child {
 async fn wait_until_ready(base: &str) {
     let deadline = Instant::now() + Duration::from_secs(90);
     while Instant::now() < deadline {
-        if let Ok(response) = reqwest::get(format!("{base}/ready")).await {
-            if response.status() == StatusCode::OK {
-                return;
-            }
+        if let Ok(response) = reqwest::get(format!("{base}/ready")).await
+            && response.status() == StatusCode::OK
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
