@@ -169,13 +169,18 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.arg_bool(jsonb, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
--- An ISO 8601 timestamp field, or NULL when absent or null.
+-- An ISO 8601 timestamp field, or NULL when absent or null. PostgreSQL's own spellings
+-- ('tomorrow', 'epoch', 'infinity', …) are refused: they are not timestamps a client means.
 CREATE FUNCTION hedgerow.arg_timestamp(args jsonb, field text) RETURNS timestamptz
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
   value text := hedgerow.arg_text(args, field);
 BEGIN
+  IF value IS NOT NULL
+     AND value !~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$' THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', field || ' must be an ISO 8601 timestamp');
+  END IF;
   RETURN value::timestamptz;
 EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR invalid_parameter_value THEN
   PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', field || ' must be an ISO 8601 timestamp');

@@ -28,16 +28,19 @@ AS $$ SELECT sha256(convert_to(nullif(current_setting('request.share_token', tru
 GRANT EXECUTE ON FUNCTION hedgerow.share_token_hash() TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
 -- A new share token: 256 bits from the CSPRNG, base64url without padding (43 characters).
+GRANT USAGE ON SCHEMA extensions TO hedgerow_user;
 CREATE FUNCTION hedgerow.new_share_token() RETURNS text
 LANGUAGE sql VOLATILE
 AS $$ SELECT rtrim(translate(encode(extensions.gen_random_bytes(32), 'base64'), '+/', '-_'), '=') $$;
 GRANT EXECUTE ON FUNCTION hedgerow.new_share_token() TO hedgerow_user;
 
--- A link grants access while enabled, not revoked and not expired.
-CREATE FUNCTION hedgerow.link_is_active(link data.share_links) RETURNS boolean
+-- A link grants access while enabled, not revoked and not expired. (It takes columns, not the
+-- row: a whole-row reference would need the token column, which analysts may not read.)
+CREATE FUNCTION hedgerow.link_is_active(enabled boolean, revoked_at timestamptz, expires_at timestamptz)
+RETURNS boolean
 LANGUAGE sql STABLE
-AS $$ SELECT link.enabled AND link.revoked_at IS NULL AND (link.expires_at IS NULL OR link.expires_at > now()) $$;
-GRANT EXECUTE ON FUNCTION hedgerow.link_is_active(data.share_links) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+AS $$ SELECT enabled AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) $$;
+GRANT EXECUTE ON FUNCTION hedgerow.link_is_active(boolean, timestamptz, timestamptz) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
 -- A grant gives access until it expires (revoking deletes it).
 CREATE FUNCTION hedgerow.grant_is_active(g data.grants) RETURNS boolean
@@ -55,7 +58,7 @@ AS $$
    WHERE g.grantee_id = hedgerow.current_user_id() AND hedgerow.grant_is_active(g)
   UNION
   SELECT l.resource_id FROM data.share_links l
-   WHERE l.token_hash = hedgerow.share_token_hash() AND hedgerow.link_is_active(l)
+   WHERE l.token_hash = hedgerow.share_token_hash() AND hedgerow.link_is_active(l.enabled, l.revoked_at, l.expires_at)
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.shared_resource_ids() TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
@@ -187,7 +190,7 @@ BEGIN
     RETURN;
   END IF;
   SELECT l.id INTO share_link_id FROM data.share_links l
-   WHERE l.token_hash = hedgerow.share_token_hash() AND hedgerow.link_is_active(l)
+   WHERE l.token_hash = hedgerow.share_token_hash() AND hedgerow.link_is_active(l.enabled, l.revoked_at, l.expires_at)
      AND (l.resource_id = r.id OR (inherits AND l.resource_id = r.parent_id))
    LIMIT 1;
   via := CASE WHEN share_link_id IS NOT NULL THEN 'share_link'
@@ -302,7 +305,7 @@ AS $$
   SELECT jsonb_build_object(
     'id', link.id, 'resource_id', link.resource_id, 'token', link.token,
     'url', hedgerow.share_url(link.token), 'enabled', link.enabled,
-    'active', hedgerow.link_is_active(link), 'created_at', link.created_at,
+    'active', hedgerow.link_is_active(link.enabled, link.revoked_at, link.expires_at), 'created_at', link.created_at,
     'expires_at', link.expires_at, 'revoked_at', link.revoked_at,
     'use_count', (SELECT count(*) FROM data.access_log a WHERE a.share_link_id = link.id),
     'last_used_at', (SELECT max(a.accessed_at) FROM data.access_log a WHERE a.share_link_id = link.id))
@@ -377,7 +380,7 @@ DECLARE
 BEGIN
   SELECT res.* INTO r
     FROM data.share_links l JOIN data.resources res ON res.id = l.resource_id
-   WHERE l.token_hash = hedgerow.share_token_hash() AND hedgerow.link_is_active(l);
+   WHERE l.token_hash = hedgerow.share_token_hash() AND hedgerow.link_is_active(l.enabled, l.revoked_at, l.expires_at);
   IF NOT FOUND THEN
     PERFORM hedgerow.fail(404, 'SHARE_NOT_FOUND', 'this link does not exist, has expired or was revoked');
   END IF;

@@ -237,7 +237,8 @@ BEGIN
     page_offset := 0;
   END IF;
   -- Dynamic so each call is planned for its own filters (track or not, cursor or not).
-  -- One row past the page tells whether there is more.
+  -- One row past the page tells whether there is more. (n counts from the first row the
+  -- filters keep, before OFFSET skips any.)
   EXECUTE format(
     'WITH page AS ( '
     '  SELECT s.id, s.recorded_at, hedgerow.session_json(s, r, p) AS item, '
@@ -246,8 +247,8 @@ BEGIN
     '    JOIN data.profiles p ON p.id = r.owner_id '
     '   WHERE r.effective_visibility = ''public'' %s %s '
     '   ORDER BY s.recorded_at DESC, s.id DESC LIMIT $2 + 1 OFFSET $3) '
-    'SELECT coalesce(jsonb_agg(item ORDER BY n) FILTER (WHERE n <= $2), ''[]''), count(*) > $2, '
-    '       (SELECT recorded_at FROM page WHERE n = $2), (SELECT id FROM page WHERE n = $2) '
+    'SELECT coalesce(jsonb_agg(item ORDER BY n) FILTER (WHERE n <= $2 + $3), ''[]''), count(*) > $2, '
+    '       (SELECT recorded_at FROM page WHERE n = $2 + $3), (SELECT id FROM page WHERE n = $2 + $3) '
     '  FROM page',
     CASE WHEN track IS NOT NULL THEN 'AND s.track = $1' ELSE '' END,
     CASE WHEN after_id IS NOT NULL THEN 'AND (s.recorded_at, s.id) < ($4, $5)' ELSE '' END)

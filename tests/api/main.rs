@@ -1,9 +1,11 @@
 //! Integration tests: the real server over real HTTP, on a real PostgreSQL (a throwaway
 //! cluster per test run, or HEDGEROW_TEST_DATABASE_URL), one fresh database per test.
 
+mod analyst_privacy;
 mod auth;
 mod catalog;
 mod embedded;
+mod feed;
 mod helpers;
 mod http_contract;
 mod identity;
@@ -11,3 +13,5 @@ mod migrate;
 mod profile;
 mod sessions;
 mod settings;
+mod shared_page;
+mod sharing;
