@@ -1,11 +1,11 @@
 //! The README's first command: `hedgerow serve` with no DATABASE_URL runs on an embedded
 //! cluster, keeps its data across restarts, mints working tokens, and stops its cluster on
-//! SIGTERM.
+//! SIGTERM — and logs requests without their credentials or share tokens.
 
 use std::{
     net::TcpListener,
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::{Duration, Instant},
 };
 
@@ -17,7 +17,12 @@ use crate::helpers::reply;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hedgerow");
 
-fn serve(data_dir: &Path, port: u16) -> Child {
+fn serve(data_dir: &Path, port: u16, log: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
     Command::new(BINARY)
         .arg("serve")
         .env_remove("DATABASE_URL")
@@ -25,8 +30,9 @@ fn serve(data_dir: &Path, port: u16) -> Child {
         .env_remove("HEDGEROW_JWT_PUBLIC_KEY")
         .env("HEDGEROW_DATA_DIR", data_dir)
         .env("HEDGEROW_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .env("HEDGEROW_LOG", "json")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
         .spawn()
         .unwrap()
 }
@@ -69,8 +75,10 @@ fn token(data_dir: &Path, sub: Uuid) -> String {
 
 #[tokio::test]
 async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() {
-    let data_dir =
+    let scratch =
         std::env::temp_dir().join(format!("hedgerow-embedded-{}", Uuid::new_v4().simple()));
+    let (data_dir, log) = (scratch.join("data"), scratch.join("serve.log"));
+    std::fs::create_dir_all(&scratch).unwrap();
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -78,26 +86,72 @@ async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() 
         .port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let sub = Uuid::new_v4();
 
-    let server = serve(&data_dir, port);
+    let server = serve(&data_dir, port, &log);
     wait_until_ready(&base).await;
-    let token = token(&data_dir, sub);
-    let created = http
-        .post(format!("{base}/api/auth/profile"))
-        .bearer_auth(&token)
-        .json(&json!({ "username": "embedded" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reply(created).await.status, StatusCode::CREATED);
+    let token = token(&data_dir, Uuid::new_v4());
+    let post = |path: &str, body: serde_json::Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let created = reply(
+        post("/api/auth/profile", json!({ "username": "embedded" }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let session = reply(
+        post("/api/sessions", json!({ "track": "Spa" }))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let session = session.body["data"]["id"].as_str().unwrap().to_string();
+    let link = reply(
+        post(&format!("/api/sessions/{session}/share"), json!({}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let share_token = link.body["data"]["token"].as_str().unwrap().to_string();
+    for path in [
+        format!("/shared/{share_token}"),
+        format!("/api/shared/{share_token}"),
+        format!("/api/sessions/{session}?token={share_token}"),
+    ] {
+        assert_eq!(
+            http.get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK,
+            "{path}"
+        );
+    }
     terminate(server);
     assert!(
         !data_dir.join("pg/postmaster.pid").exists(),
         "the cluster is still running after shutdown"
     );
 
-    let server = serve(&data_dir, port);
+    // One JSON line per request, with the route pattern: never the token or the credentials.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("\"route\":\"/shared/{token}\""), "{logged}");
+    assert!(logged.contains("\"request_id\""));
+    assert!(
+        !logged.contains(&share_token),
+        "a share token reached the log"
+    );
+    assert!(
+        !logged.contains(&token) && !logged.to_lowercase().contains("\"authorization\""),
+        "credentials reached the log"
+    );
+
+    let server = serve(&data_dir, port, &log);
     wait_until_ready(&base).await;
     let profile = reply(
         http.get(format!("{base}/api/auth/profile"))
@@ -110,5 +164,5 @@ async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() 
     assert_eq!(profile.status, StatusCode::OK);
     assert_eq!(profile.body["data"]["username"], "embedded");
     terminate(server);
-    let _ = std::fs::remove_dir_all(&data_dir);
+    let _ = std::fs::remove_dir_all(&scratch);
 }
