@@ -4,7 +4,8 @@ ALTER TABLE data.settings FORCE ROW LEVEL SECURITY;
 
 GRANT SELECT ON data.settings TO hedgerow_user, hedgerow_analyst;
 GRANT INSERT (user_id),
-      UPDATE (default_session_visibility, default_shelf_visibility, default_plan_visibility, updated_at)
+      UPDATE (default_session_visibility, default_shelf_visibility, default_plan_visibility,
+              default_book_override, updated_at)
   ON data.settings TO hedgerow_user;
 
 -- Only the owner reads their settings.

@@ -12,6 +12,7 @@ BEGIN
   SELECT jsonb_build_object('default_session_visibility', s.default_session_visibility,
                             'default_shelf_visibility', s.default_shelf_visibility,
                             'default_plan_visibility', s.default_plan_visibility,
+                            'default_book_override', s.default_book_override,
                             'updated_at', s.updated_at)
     INTO result
     FROM data.settings s
@@ -31,7 +32,9 @@ AS $$ SELECT hedgerow.ok(hedgerow.own_settings(hedgerow.require_user())) $$;
 GRANT EXECUTE ON FUNCTION api.get_settings(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
 -- PATCH /api/settings {default_session_visibility?, default_shelf_visibility?,
--- default_plan_visibility?}: each private | unlisted | public; absent fields stay.
+-- default_plan_visibility?, default_book_override?}: each private | unlisted | public;
+-- default_book_override may also be null (new books inherit their shelf's level). Absent
+-- fields stay.
 CREATE FUNCTION api.update_settings(args jsonb) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -40,12 +43,15 @@ DECLARE
   sessions data.visibility := hedgerow.arg_visibility(args, 'default_session_visibility');
   shelves data.visibility := hedgerow.arg_visibility(args, 'default_shelf_visibility');
   plans data.visibility := hedgerow.arg_visibility(args, 'default_plan_visibility');
+  books data.visibility := hedgerow.arg_visibility(args, 'default_book_override');
 BEGIN
   PERFORM hedgerow.own_settings(me);
   UPDATE data.settings s
      SET default_session_visibility = coalesce(sessions, s.default_session_visibility),
          default_shelf_visibility = coalesce(shelves, s.default_shelf_visibility),
          default_plan_visibility = coalesce(plans, s.default_plan_visibility),
+         default_book_override = CASE WHEN args ? 'default_book_override' THEN books
+                                      ELSE s.default_book_override END,
          updated_at = now()
    WHERE s.user_id = me;
   RETURN hedgerow.ok(hedgerow.own_settings(me));

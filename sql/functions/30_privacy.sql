@@ -101,7 +101,9 @@ BEGIN
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER resources_after_update AFTER UPDATE OF effective_visibility ON data.resources
+-- (Not `UPDATE OF effective_visibility`: that fires only when the statement names the column,
+-- and here the BEFORE trigger is what changes it.)
+CREATE TRIGGER resources_after_update AFTER UPDATE ON data.resources
   FOR EACH ROW WHEN (OLD.effective_visibility IS DISTINCT FROM NEW.effective_visibility)
   EXECUTE FUNCTION hedgerow.resources_after_update();
 
@@ -140,14 +142,14 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.find_resource(text, uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
--- The resource for a change only its owner may make: 404 when invisible, 401 for anonymous
--- callers, 403 when visible but someone else's.
+-- The resource for a change only its owner may make: 401 for anonymous callers, 404 when
+-- invisible, 403 when visible but someone else's.
 CREATE FUNCTION hedgerow.owned_resource(wanted_kind text, resource_id uuid) RETURNS data.resources
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-  target data.resources := hedgerow.find_resource(wanted_kind, resource_id);
   me uuid := hedgerow.require_user();
+  target data.resources := hedgerow.find_resource(wanted_kind, resource_id);
 BEGIN
   IF target.owner_id <> me THEN
     PERFORM hedgerow.fail(403, 'FORBIDDEN', 'only the owner may do this');
@@ -243,9 +245,9 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.requested_visibility(jsonb) TO hedgerow_user;
 
--- Creates a resource of `new_kind` for the caller, at `level`, else their default for the
--- kind, else private (a child with no level inherits its parent's). 409 PROFILE_REQUIRED
--- before the caller has a profile.
+-- Creates a resource of `new_kind` for the caller at `level`, else `default_level`; a
+-- top-level resource with neither is private, a child with neither inherits its parent's.
+-- 409 PROFILE_REQUIRED before the caller has a profile.
 CREATE FUNCTION hedgerow.create_resource(new_kind text, level data.visibility,
                                          default_level data.visibility, parent uuid DEFAULT NULL)
 RETURNS uuid
@@ -260,13 +262,27 @@ BEGIN
   END IF;
   INSERT INTO data.resources (kind, owner_id, parent_id, visibility, effective_visibility)
   VALUES (new_kind, me, parent,
-          CASE WHEN parent IS NULL THEN coalesce(level, default_level, 'private') ELSE level END,
+          CASE WHEN parent IS NULL THEN coalesce(level, default_level, 'private')
+               ELSE coalesce(level, default_level) END,
           coalesce(level, default_level, 'private'))
   RETURNING id INTO new_id;
   RETURN new_id;
 END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.create_resource(text, data.visibility, data.visibility, uuid) TO hedgerow_user;
+
+-- DELETE /api/{kind}/{id}: owner only; its children, links, grants and log go with it.
+CREATE FUNCTION hedgerow.delete_resource(wanted_kind text, args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
+BEGIN
+  DELETE FROM data.resources WHERE id = r.id;
+  RETURN hedgerow.ok(jsonb_build_object('id', r.id, 'deleted', true));
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.delete_resource(text, jsonb) TO hedgerow_user;
 
 -- PUT /api/{kind}/{id}/privacy {visibility? | is_public?, share_link_enabled?}: owner only.
 CREATE FUNCTION hedgerow.set_privacy(wanted_kind text, args jsonb) RETURNS jsonb
@@ -390,6 +406,28 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.open_share_link() TO hedgerow_anon, hedgerow_user;
 
+-- Row-level security for a kind's content table (`id` references data.resources): readable
+-- exactly when its resource is; written only by the resource's owner. Called by the table's
+-- file in policies/, which adds its grants.
+CREATE FUNCTION hedgerow.protect_content_table(content regclass, content_kind text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  owned text := format('id IN (SELECT r.id FROM data.resources r WHERE r.kind = %L '
+                       'AND r.owner_id = (SELECT hedgerow.current_user_id()))', content_kind);
+BEGIN
+  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', content);
+  EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', content);
+  EXECUTE format('CREATE POLICY %I ON %s FOR SELECT TO hedgerow_anon, hedgerow_user, hedgerow_analyst '
+                 'USING (EXISTS (SELECT FROM data.resources r WHERE r.id = %s.id))',
+                 'Readable when its resource is', content, content);
+  EXECUTE format('CREATE POLICY %I ON %s FOR INSERT TO hedgerow_user WITH CHECK (%s)',
+                 'Written by the resource''s owner', content, owned);
+  EXECUTE format('CREATE POLICY %I ON %s FOR UPDATE TO hedgerow_user USING (%s) WITH CHECK (%s)',
+                 'Changed by the resource''s owner', content, owned, owned);
+END
+$$;
+
 -- =====================================================================
 -- Endpoints shared by every kind
 -- =====================================================================
@@ -445,6 +483,7 @@ DECLARE
   body text;
   owner_name text;
   signup text := hedgerow.html_escape(coalesce(current_setting('hedgerow.signup_url', true), '/signup'));
+  invitation text := (SELECT hedgerow.html_escape(k.signup_call) FROM data.resource_kinds k WHERE k.kind = r.kind);
 BEGIN
   EXECUTE format('SELECT hedgerow.%I($1)', r.kind || '_html') INTO body USING r.id;
   SELECT hedgerow.html_escape(coalesce(p.display_name, p.username)) INTO owner_name
@@ -455,7 +494,7 @@ BEGIN
       || '<title>Shared by ' || owner_name || '</title></head><body><main>'
       || body
       || '<p class="owner">Shared by <span id="owner">' || owner_name || '</span></p>'
-      || '<p class="cta"><a id="signup" href="' || signup || '">Sign up to track your own laps</a></p>'
+      || '<p class="cta"><a id="signup" href="' || signup || '">' || invitation || '</a></p>'
       || '</main></body></html>';
 END
 $$;

@@ -167,15 +167,8 @@ GRANT EXECUTE ON FUNCTION api.update_session(jsonb) TO hedgerow_anon, hedgerow_u
 
 -- DELETE /api/sessions/{id}: owner only; its links, grants and log go with it.
 CREATE FUNCTION api.delete_session(args jsonb) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-  r data.resources := hedgerow.owned_resource('session', hedgerow.arg_uuid(args, 'id'));
-BEGIN
-  DELETE FROM data.resources WHERE id = r.id;
-  RETURN hedgerow.ok(jsonb_build_object('id', r.id, 'deleted', true));
-END
-$$;
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.delete_resource('session', args) $$;
 GRANT EXECUTE ON FUNCTION api.delete_session(jsonb) TO hedgerow_anon, hedgerow_user;
 
 -- POST /api/sessions/{id}/share {expires_in_seconds? | expires_at?} (the seed's path)

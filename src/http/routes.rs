@@ -159,6 +159,64 @@ pub static ROUTES: &[Route] = &[
         "Community feed: public sessions, newest first",
     )
     .query(&["track", "limit", "offset", "cursor"]),
+    // Shelves and books (seed 004)
+    post(
+        "/api/shelves",
+        "create_shelf",
+        "Create a shelf (public unless asked or defaulted otherwise)",
+    )
+    .created(),
+    get("/api/shelves", "list_shelves", "The caller's shelves").query(PAGE),
+    get(
+        "/api/shelves/public",
+        "discover_shelves",
+        "Discover public shelves, newest updated first",
+    )
+    .query(&["limit", "offset", "search"]),
+    get(
+        "/api/shelves/{id}",
+        "get_shelf",
+        "A shelf and the books the caller may see",
+    )
+    .logs_access(),
+    patch(
+        "/api/shelves/{id}",
+        "update_shelf",
+        "Rename a shelf or set its privacy_level (owner only)",
+    ),
+    delete(
+        "/api/shelves/{id}",
+        "delete_shelf",
+        "Delete a shelf and its books (owner only)",
+    ),
+    post(
+        "/api/shelves/{id}/books",
+        "add_book",
+        "Put a book on a shelf (owner only)",
+    )
+    .created(),
+    get(
+        "/api/books/{id}",
+        "get_book",
+        "One book, if the caller may see it",
+    )
+    .logs_access(),
+    patch(
+        "/api/books/{id}",
+        "update_book",
+        "Set a book's privacy_override or title (owner only)",
+    ),
+    delete(
+        "/api/books/{id}",
+        "delete_book",
+        "Remove a book (owner only)",
+    ),
+    get(
+        "/api/users/{username}/shelves",
+        "user_shelves",
+        "A user's public shelves (all, for the user)",
+    )
+    .query(PAGE),
     // The same verbs for every kind: {kind} is its plural (sessions, …)
     put(
         "/api/{kind}/{id}/privacy",

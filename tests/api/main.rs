@@ -14,4 +14,5 @@ mod profile;
 mod sessions;
 mod settings;
 mod shared_page;
+mod shelves;
 mod sharing;

@@ -1,0 +1,303 @@
+-- =====================================================================
+-- Shelves and books (seed 004): /api/shelves, /api/books, discovery, profile pages.
+-- A book's privacy_override is its data.resources.visibility (NULL: inherit the shelf's);
+-- effective_privacy is data.resources.effective_visibility.
+-- =====================================================================
+
+-- How many of a shelf's books are public — the only books a public count may include.
+CREATE FUNCTION hedgerow.public_book_count(shelf uuid) RETURNS bigint
+LANGUAGE sql STABLE
+AS $$
+  SELECT count(*) FROM data.resources b
+   WHERE b.parent_id = shelf AND b.kind = 'book' AND b.effective_visibility = 'public'
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.public_book_count(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A shelf in lists (the seed's shape): {id, user_id, username, name, book_count,
+-- privacy_level, updated_at}. book_count counts public books only.
+CREATE FUNCTION hedgerow.shelf_summary(sh data.shelves, r data.resources, owner data.profiles) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  SELECT jsonb_build_object(
+    'id', sh.id, 'kind', 'shelf', 'user_id', r.owner_id, 'username', owner.username, 'name', sh.name,
+    'book_count', hedgerow.public_book_count(sh.id), 'privacy_level', r.visibility,
+    'created_at', r.created_at, 'updated_at', r.updated_at)
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.shelf_summary(data.shelves, data.resources, data.profiles) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A book as the API shows it.
+CREATE FUNCTION hedgerow.book_json(b data.books, r data.resources) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  SELECT jsonb_build_object(
+    'id', b.id, 'kind', 'book', 'shelf_id', b.shelf_id, 'isbn13', b.isbn13, 'title', b.title,
+    'privacy_override', r.visibility, 'effective_privacy', r.effective_visibility,
+    'created_at', r.created_at, 'updated_at', greatest(b.updated_at, r.updated_at))
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.book_json(data.books, data.resources) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A book by id, as the caller may see it.
+CREATE FUNCTION hedgerow.book_json(book uuid) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$ SELECT hedgerow.book_json(b, r) FROM data.books b JOIN data.resources r ON r.id = b.id WHERE b.id = book $$;
+GRANT EXECUTE ON FUNCTION hedgerow.book_json(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- The books of a shelf the caller may see, oldest first.
+CREATE FUNCTION hedgerow.visible_books(shelf uuid) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  SELECT coalesce(jsonb_agg(hedgerow.book_json(b, r) ORDER BY r.created_at, b.id), '[]')
+    FROM data.books b JOIN data.resources r ON r.id = b.id
+   WHERE b.shelf_id = shelf
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.visible_books(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A shelf with the books the caller may see on it.
+CREATE FUNCTION hedgerow.shelf_json(shelf uuid) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  SELECT hedgerow.shelf_summary(sh, r, p) || jsonb_build_object('books', hedgerow.visible_books(sh.id))
+    FROM data.shelves sh JOIN data.resources r ON r.id = sh.id JOIN data.profiles p ON p.id = r.owner_id
+   WHERE sh.id = shelf
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.shelf_json(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- Shared pages of a shelf (its visible books) and of a book; all user text escaped.
+CREATE FUNCTION hedgerow.shelf_html(shelf uuid) RETURNS text
+LANGUAGE sql STABLE
+AS $$
+  SELECT '<h1 id="title">' || hedgerow.html_escape(sh.name) || '</h1><ul id="books">'
+      || coalesce((SELECT string_agg('<li>' || hedgerow.html_escape(coalesce(b.title, b.isbn13))
+                                     || ' <small>ISBN ' || b.isbn13 || '</small></li>', '' ORDER BY r.created_at)
+                     FROM data.books b JOIN data.resources r ON r.id = b.id WHERE b.shelf_id = sh.id), '')
+      || '</ul>'
+    FROM data.shelves sh WHERE sh.id = shelf
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.shelf_html(uuid) TO hedgerow_anon, hedgerow_user;
+
+CREATE FUNCTION hedgerow.book_html(book uuid) RETURNS text
+LANGUAGE sql STABLE
+AS $$
+  SELECT '<h1 id="title">' || hedgerow.html_escape(coalesce(b.title, b.isbn13)) || '</h1>'
+      || '<p>ISBN <span id="isbn">' || b.isbn13 || '</span></p>'
+    FROM data.books b WHERE b.id = book
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.book_html(uuid) TO hedgerow_anon, hedgerow_user;
+
+-- The `isbn13` field: 13 digits (hyphens and spaces allowed) starting 978 or 979, with a valid
+-- check digit; returned as digits only.
+CREATE FUNCTION hedgerow.arg_isbn13(args jsonb) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+  digits text := translate(hedgerow.arg_required_text(args, 'isbn13'), '- ', '');
+BEGIN
+  IF digits !~ '^97[89][0-9]{10}$'
+     OR (SELECT sum(substr(digits, i, 1)::int * CASE WHEN i % 2 = 1 THEN 1 ELSE 3 END)
+           FROM generate_series(1, 13) i) % 10 <> 0 THEN
+    PERFORM hedgerow.fail(400, 'INVALID_ISBN', 'isbn13 must be a valid ISBN-13');
+  END IF;
+  RETURN digits;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.arg_isbn13(jsonb) TO hedgerow_user;
+
+-- Validates a shelf name (1–100 characters) when given.
+CREATE FUNCTION hedgerow.check_shelf_name(name text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+  IF name IS NOT NULL AND char_length(name) NOT BETWEEN 1 AND 100 THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'name must be 1 to 100 characters');
+  END IF;
+  RETURN name;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.check_shelf_name(text) TO hedgerow_user;
+
+-- Escapes LIKE's wildcards so a search matches its text literally.
+CREATE FUNCTION hedgerow.like_escape(search text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+AS $$ SELECT replace(replace(replace(search, '\', '\\'), '%', '\%'), '_', '\_') $$;
+GRANT EXECUTE ON FUNCTION hedgerow.like_escape(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- One page of shelves, most recently updated first: of `owner` (any owner when NULL), public
+-- ones only when `public_only`, names containing `search` (case-insensitive) when given.
+CREATE FUNCTION hedgerow.shelf_page(owner uuid, public_only boolean, search text, args jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  page_limit int := hedgerow.arg_int(args, 'limit', 20, 1, 100);
+  page_offset int := hedgerow.arg_int(args, 'offset', 0, 0, 1000000000);
+  filters text := concat_ws(' AND ', 'r.kind = ''shelf''',
+                            CASE WHEN public_only THEN 'r.effective_visibility = ''public''' END,
+                            CASE WHEN owner IS NOT NULL THEN 'r.owner_id = $1' END,
+                            CASE WHEN search IS NOT NULL THEN 'sh.name ILIKE $2' END);
+  pattern text := '%' || hedgerow.like_escape(search) || '%';
+  items jsonb;
+  total bigint;
+BEGIN
+  -- Dynamic so each call is planned for its own filters (the name index serves searches).
+  EXECUTE format(
+    'SELECT coalesce(jsonb_agg(item ORDER BY n), ''[]'') FROM ( '
+    '  SELECT hedgerow.shelf_summary(sh, r, p) AS item, '
+    '         row_number() OVER (ORDER BY r.updated_at DESC, r.id DESC) AS n '
+    '    FROM data.shelves sh JOIN data.resources r ON r.id = sh.id JOIN data.profiles p ON p.id = r.owner_id '
+    '   WHERE %s ORDER BY r.updated_at DESC, r.id DESC LIMIT $3 OFFSET $4) page', filters)
+  INTO items USING owner, pattern, page_limit, page_offset;
+  EXECUTE format('SELECT count(*) FROM data.shelves sh JOIN data.resources r ON r.id = sh.id WHERE %s', filters)
+  INTO total USING owner, pattern;
+  RETURN hedgerow.page(items, total, page_limit, page_offset);
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.shelf_page(uuid, boolean, text, jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- POST /api/shelves {name, privacy_level?}: public unless asked otherwise or the owner's
+-- default_shelf_visibility says so.
+CREATE FUNCTION api.create_shelf(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  name text := hedgerow.check_shelf_name(hedgerow.arg_required_text(args, 'name'));
+  level data.visibility := hedgerow.arg_visibility(args, 'privacy_level');
+  new_id uuid;
+BEGIN
+  new_id := hedgerow.create_resource('shelf', level,
+    (SELECT st.default_shelf_visibility FROM data.settings st WHERE st.user_id = hedgerow.current_user_id()));
+  INSERT INTO data.shelves (id, name) VALUES (new_id, name);
+  RETURN hedgerow.ok(hedgerow.shelf_json(new_id));
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.create_shelf(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- GET /api/shelves?limit=&offset=: the caller's own shelves.
+CREATE FUNCTION api.list_shelves(args jsonb) RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$ SELECT hedgerow.shelf_page(hedgerow.require_user(), false, NULL, args) $$;
+GRANT EXECUTE ON FUNCTION api.list_shelves(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- GET /api/shelves/public?limit=&offset=&search=: discovery of public shelves.
+CREATE FUNCTION api.discover_shelves(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  search text := nullif(hedgerow.arg_text(args, 'search'), '');
+BEGIN
+  IF char_length(search) > 100 THEN
+    PERFORM hedgerow.fail(400, 'INVALID_PARAMETER', 'search must be at most 100 characters');
+  END IF;
+  RETURN hedgerow.shelf_page(NULL, true, search, args);
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.discover_shelves(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- GET /api/users/{username}/shelves: that user's public shelves; all of them for the user.
+CREATE FUNCTION api.user_shelves(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  owner uuid := (SELECT p.id FROM data.profiles p WHERE p.username = hedgerow.arg_required_text(args, 'username'));
+BEGIN
+  IF owner IS NULL THEN
+    PERFORM hedgerow.fail(404, 'USER_NOT_FOUND', 'no such user');
+  END IF;
+  RETURN hedgerow.shelf_page(owner, owner IS DISTINCT FROM hedgerow.current_user_id(), NULL, args);
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.user_shelves(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- GET /api/shelves/{id}: a shelf and the books the caller may see; the read is logged.
+CREATE FUNCTION api.get_shelf(args jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.read_resource('shelf', args) $$;
+GRANT EXECUTE ON FUNCTION api.get_shelf(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- PATCH /api/shelves/{id} {privacy_level?, name?}: owner only; answers the seed's
+-- {id, user_id, name, privacy_level, updated_at} (and more).
+CREATE FUNCTION api.update_shelf(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.owned_resource('shelf', hedgerow.arg_uuid(args, 'id'));
+  new_name text := hedgerow.check_shelf_name(hedgerow.arg_text(args, 'name'));
+  level data.visibility := hedgerow.arg_visibility(args, 'privacy_level');
+BEGIN
+  IF level IS NULL AND new_name IS NULL THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'send privacy_level (public, unlisted or private) or name');
+  END IF;
+  UPDATE data.shelves SET name = coalesce(new_name, name) WHERE id = r.id;
+  UPDATE data.resources SET visibility = coalesce(level, visibility) WHERE id = r.id;
+  RETURN hedgerow.ok((SELECT hedgerow.shelf_summary(sh, res, p)
+                        FROM data.shelves sh JOIN data.resources res ON res.id = sh.id
+                        JOIN data.profiles p ON p.id = res.owner_id WHERE sh.id = r.id));
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.update_shelf(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- DELETE /api/shelves/{id}: owner only; its books, links, grants and log go with it.
+CREATE FUNCTION api.delete_shelf(args jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.delete_resource('shelf', args) $$;
+GRANT EXECUTE ON FUNCTION api.delete_shelf(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- POST /api/shelves/{id}/books {isbn13, title?, privacy_override?}: owner of the shelf only.
+-- Without privacy_override the owner's default_book_override applies (NULL: inherit).
+CREATE FUNCTION api.add_book(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  shelf data.resources := hedgerow.owned_resource('shelf', hedgerow.arg_uuid(args, 'id'));
+  isbn13 text := hedgerow.arg_isbn13(args);
+  title text := hedgerow.arg_text(args, 'title');
+  level data.visibility := CASE WHEN args ? 'privacy_override' THEN hedgerow.arg_visibility(args, 'privacy_override')
+                                ELSE (SELECT st.default_book_override FROM data.settings st WHERE st.user_id = shelf.owner_id) END;
+  new_id uuid;
+BEGIN
+  IF char_length(title) > 300 THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'title must be at most 300 characters');
+  END IF;
+  new_id := hedgerow.create_resource('book', level, NULL, shelf.id);
+  INSERT INTO data.books (id, shelf_id, isbn13, title) VALUES (new_id, shelf.id, isbn13, title);
+  RETURN hedgerow.ok(hedgerow.book_json(new_id));
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.add_book(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- GET /api/books/{id}: one book, if the caller may see it; the read is logged.
+CREATE FUNCTION api.get_book(args jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.read_resource('book', args) $$;
+GRANT EXECUTE ON FUNCTION api.get_book(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- PATCH /api/books/{id} {privacy_override?: level | null, title?}: owner only; answers
+-- {id, isbn13, privacy_override, effective_privacy, updated_at} (and more).
+CREATE FUNCTION api.update_book(args jsonb) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  r data.resources := hedgerow.owned_resource('book', hedgerow.arg_uuid(args, 'id'));
+  level data.visibility := hedgerow.arg_visibility(args, 'privacy_override');
+  new_title text := hedgerow.arg_text(args, 'title');
+BEGIN
+  IF NOT (args ? 'privacy_override' OR args ? 'title') THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'send privacy_override (public, unlisted, private or null) or title');
+  END IF;
+  IF char_length(new_title) > 300 THEN
+    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'title must be at most 300 characters');
+  END IF;
+  IF args ? 'privacy_override' THEN
+    UPDATE data.resources SET visibility = level WHERE id = r.id;
+  END IF;
+  IF args ? 'title' THEN
+    UPDATE data.books SET title = new_title, updated_at = now() WHERE id = r.id;
+  END IF;
+  RETURN hedgerow.ok(hedgerow.book_json(r.id));
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.update_book(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- DELETE /api/books/{id}: owner only.
+CREATE FUNCTION api.delete_book(args jsonb) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT hedgerow.delete_resource('book', args) $$;
+GRANT EXECUTE ON FUNCTION api.delete_book(jsonb) TO hedgerow_anon, hedgerow_user;
