@@ -1,14 +1,18 @@
 //! Shelves and books (seed 004's testing strategy), each rule from both sides.
 
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::helpers::{spawn_app, TestApp, TestUser};
+use crate::helpers::{TestApp, TestUser, spawn_app};
 
 /// Valid ISBN-13s (check digits computed), distinct per index.
 pub fn isbn(n: u32) -> String {
     let body = format!("978{:09}", n);
-    let sum: u32 = body.chars().enumerate().map(|(i, c)| c.to_digit(10).unwrap() * if i % 2 == 0 { 1 } else { 3 }).sum();
+    let sum: u32 = body
+        .chars()
+        .enumerate()
+        .map(|(i, c)| c.to_digit(10).unwrap() * if i % 2 == 0 { 1 } else { 3 })
+        .sum();
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
@@ -19,7 +23,13 @@ pub async fn create_shelf(app: &TestApp, owner: &TestUser, body: Value) -> Strin
 }
 
 pub async fn add_book(app: &TestApp, owner: &TestUser, shelf: &str, body: Value) -> String {
-    let reply = app.post(&format!("/api/shelves/{shelf}/books"), Some(&owner.token), body).await;
+    let reply = app
+        .post(
+            &format!("/api/shelves/{shelf}/books"),
+            Some(&owner.token),
+            body,
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
     reply.body["data"]["id"].as_str().unwrap().to_string()
 }
@@ -28,20 +38,59 @@ pub async fn add_book(app: &TestApp, owner: &TestUser, shelf: &str, body: Value)
 async fn shelves_are_public_by_default_or_as_the_owners_settings_say() {
     let app = spawn_app().await;
     let owner = app.user("shelver").await;
-    let reply = app.post("/api/shelves", Some(&owner.token), json!({ "name": "Sci-fi" })).await;
+    let reply = app
+        .post(
+            "/api/shelves",
+            Some(&owner.token),
+            json!({ "name": "Sci-fi" }),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::CREATED);
     assert_eq!(reply.body["data"]["privacy_level"], "public");
     assert_eq!(reply.body["data"]["username"], "shelver");
     assert_eq!(reply.body["data"]["books"], json!([]));
-    app.patch("/api/settings", Some(&owner.token), json!({ "default_shelf_visibility": "unlisted" })).await;
-    let reply = app.post("/api/shelves", Some(&owner.token), json!({ "name": "Drafts" })).await;
+    app.patch(
+        "/api/settings",
+        Some(&owner.token),
+        json!({ "default_shelf_visibility": "unlisted" }),
+    )
+    .await;
+    let reply = app
+        .post(
+            "/api/shelves",
+            Some(&owner.token),
+            json!({ "name": "Drafts" }),
+        )
+        .await;
     assert_eq!(reply.body["data"]["privacy_level"], "unlisted");
-    let reply = app.post("/api/shelves", Some(&owner.token), json!({ "name": "Diary", "privacy_level": "private" })).await;
+    let reply = app
+        .post(
+            "/api/shelves",
+            Some(&owner.token),
+            json!({ "name": "Diary", "privacy_level": "private" }),
+        )
+        .await;
     assert_eq!(reply.body["data"]["privacy_level"], "private");
-    for bad in [json!({}), json!({ "name": "" }), json!({ "name": "x".repeat(101) }), json!({ "name": "ok", "privacy_level": "secret" })] {
-        assert_eq!(app.post("/api/shelves", Some(&owner.token), bad.clone()).await.status, StatusCode::BAD_REQUEST, "{bad}");
+    for bad in [
+        json!({}),
+        json!({ "name": "" }),
+        json!({ "name": "x".repeat(101) }),
+        json!({ "name": "ok", "privacy_level": "secret" }),
+    ] {
+        assert_eq!(
+            app.post("/api/shelves", Some(&owner.token), bad.clone())
+                .await
+                .status,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
     }
-    assert_eq!(app.post("/api/shelves", None, json!({ "name": "x" })).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.post("/api/shelves", None, json!({ "name": "x" }))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -49,7 +98,13 @@ async fn patch_shelf_changes_own_privacy_and_answers_the_seed_shape() {
     let app = spawn_app().await;
     let owner = app.user("patch_shelf").await;
     let shelf = create_shelf(&app, &owner, json!({ "name": "Mine" })).await;
-    let reply = app.patch(&format!("/api/shelves/{shelf}"), Some(&owner.token), json!({ "privacy_level": "unlisted" })).await;
+    let reply = app
+        .patch(
+            &format!("/api/shelves/{shelf}"),
+            Some(&owner.token),
+            json!({ "privacy_level": "unlisted" }),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     let data = &reply.body["data"];
     assert_eq!(data["privacy_level"], "unlisted");
@@ -57,24 +112,72 @@ async fn patch_shelf_changes_own_privacy_and_answers_the_seed_shape() {
         assert!(!data[field].is_null(), "{field} missing");
     }
     assert_eq!(data["user_id"], owner.id.to_string());
-    let renamed = app.patch(&format!("/api/shelves/{shelf}"), Some(&owner.token), json!({ "name": "Renamed" })).await;
+    let renamed = app
+        .patch(
+            &format!("/api/shelves/{shelf}"),
+            Some(&owner.token),
+            json!({ "name": "Renamed" }),
+        )
+        .await;
     assert_eq!(renamed.body["data"]["name"], "Renamed");
     assert_eq!(renamed.body["data"]["privacy_level"], "unlisted");
 }
 
 #[tokio::test]
-async fn patch_shelf_is_403_for_another_users_visible_shelf_404_for_an_invisible_one_401_without_a_token() {
+async fn patch_shelf_is_403_for_another_users_visible_shelf_404_for_an_invisible_one_401_without_a_token()
+ {
     let app = spawn_app().await;
     let owner = app.user("shelf_owner").await;
     let other = app.user("shelf_other").await;
     let public = create_shelf(&app, &owner, json!({ "name": "Open" })).await;
-    let private = create_shelf(&app, &owner, json!({ "name": "Closed", "privacy_level": "private" })).await;
+    let private = create_shelf(
+        &app,
+        &owner,
+        json!({ "name": "Closed", "privacy_level": "private" }),
+    )
+    .await;
     let body = json!({ "privacy_level": "private" });
-    assert_eq!(app.patch(&format!("/api/shelves/{public}"), Some(&other.token), body.clone()).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(app.patch(&format!("/api/shelves/{private}"), Some(&other.token), body.clone()).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.patch(&format!("/api/shelves/{public}"), None, body.clone()).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get(&format!("/api/shelves/{public}"), None).await.body["data"]["privacy_level"], "public");
-    assert_eq!(app.request(Method::DELETE, &format!("/api/shelves/{public}"), Some(&other.token), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.patch(
+            &format!("/api/shelves/{public}"),
+            Some(&other.token),
+            body.clone()
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.patch(
+            &format!("/api/shelves/{private}"),
+            Some(&other.token),
+            body.clone()
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.patch(&format!("/api/shelves/{public}"), None, body.clone())
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get(&format!("/api/shelves/{public}"), None).await.body["data"]["privacy_level"],
+        "public"
+    );
+    assert_eq!(
+        app.request(
+            Method::DELETE,
+            &format!("/api/shelves/{public}"),
+            Some(&other.token),
+            None
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -82,8 +185,19 @@ async fn patch_shelf_with_an_invalid_privacy_level_is_400() {
     let app = spawn_app().await;
     let owner = app.user("invalid_level").await;
     let shelf = create_shelf(&app, &owner, json!({ "name": "Mine" })).await;
-    for bad in [json!({ "privacy_level": "friends" }), json!({ "privacy_level": 1 }), json!({ "privacy_level": null }), json!({})] {
-        let reply = app.patch(&format!("/api/shelves/{shelf}"), Some(&owner.token), bad.clone()).await;
+    for bad in [
+        json!({ "privacy_level": "friends" }),
+        json!({ "privacy_level": 1 }),
+        json!({ "privacy_level": null }),
+        json!({}),
+    ] {
+        let reply = app
+            .patch(
+                &format!("/api/shelves/{shelf}"),
+                Some(&owner.token),
+                bad.clone(),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
     }
 }
@@ -93,10 +207,22 @@ async fn patch_book_sets_and_removes_an_override_and_reports_effective_privacy()
     let app = spawn_app().await;
     let owner = app.user("booker").await;
     let shelf = create_shelf(&app, &owner, json!({ "name": "Mine" })).await;
-    let book = add_book(&app, &owner, &shelf, json!({ "isbn13": isbn(1), "title": "Dune" })).await;
+    let book = add_book(
+        &app,
+        &owner,
+        &shelf,
+        json!({ "isbn13": isbn(1), "title": "Dune" }),
+    )
+    .await;
     let path = format!("/api/books/{book}");
 
-    let reply = app.patch(&path, Some(&owner.token), json!({ "privacy_override": "private" })).await;
+    let reply = app
+        .patch(
+            &path,
+            Some(&owner.token),
+            json!({ "privacy_override": "private" }),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
     assert_eq!(reply.body["data"]["privacy_override"], "private");
     assert_eq!(reply.body["data"]["effective_privacy"], "private");
@@ -105,16 +231,41 @@ async fn patch_book_sets_and_removes_an_override_and_reports_effective_privacy()
     }
     assert_eq!(app.get(&path, None).await.status, StatusCode::NOT_FOUND);
 
-    let reply = app.patch(&path, Some(&owner.token), json!({ "privacy_override": null })).await;
+    let reply = app
+        .patch(
+            &path,
+            Some(&owner.token),
+            json!({ "privacy_override": null }),
+        )
+        .await;
     assert_eq!(reply.body["data"]["privacy_override"], json!(null));
     assert_eq!(reply.body["data"]["effective_privacy"], "public");
     assert_eq!(app.get(&path, None).await.status, StatusCode::OK);
 
-    for bad in [json!({ "privacy_override": "hidden" }), json!({ "privacy_override": true }), json!({})] {
-        assert_eq!(app.patch(&path, Some(&owner.token), bad.clone()).await.status, StatusCode::BAD_REQUEST, "{bad}");
+    for bad in [
+        json!({ "privacy_override": "hidden" }),
+        json!({ "privacy_override": true }),
+        json!({}),
+    ] {
+        assert_eq!(
+            app.patch(&path, Some(&owner.token), bad.clone())
+                .await
+                .status,
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
     }
     let other = app.user("book_other").await;
-    assert_eq!(app.patch(&path, Some(&other.token), json!({ "privacy_override": "private" })).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.patch(
+            &path,
+            Some(&other.token),
+            json!({ "privacy_override": "private" })
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -123,13 +274,31 @@ async fn changing_a_shelfs_level_moves_inheriting_books_at_once_and_never_overri
     let owner = app.user("inheritor").await;
     let shelf = create_shelf(&app, &owner, json!({ "name": "Mixed" })).await;
     let inheriting = add_book(&app, &owner, &shelf, json!({ "isbn13": isbn(2) })).await;
-    let pinned = add_book(&app, &owner, &shelf, json!({ "isbn13": isbn(3), "privacy_override": "public" })).await;
-    app.patch(&format!("/api/shelves/{shelf}"), Some(&owner.token), json!({ "privacy_level": "private" })).await;
-    assert_eq!(app.get(&format!("/api/books/{inheriting}"), None).await.status, StatusCode::NOT_FOUND);
+    let pinned = add_book(
+        &app,
+        &owner,
+        &shelf,
+        json!({ "isbn13": isbn(3), "privacy_override": "public" }),
+    )
+    .await;
+    app.patch(
+        &format!("/api/shelves/{shelf}"),
+        Some(&owner.token),
+        json!({ "privacy_level": "private" }),
+    )
+    .await;
+    assert_eq!(
+        app.get(&format!("/api/books/{inheriting}"), None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let pinned_reply = app.get(&format!("/api/books/{pinned}"), None).await;
     assert_eq!(pinned_reply.status, StatusCode::OK);
     assert_eq!(pinned_reply.body["data"]["effective_privacy"], "public");
-    let own = app.get(&format!("/api/books/{inheriting}"), Some(&owner.token)).await;
+    let own = app
+        .get(&format!("/api/books/{inheriting}"), Some(&owner.token))
+        .await;
     assert_eq!(own.body["data"]["effective_privacy"], "private");
 }
 
@@ -139,15 +308,40 @@ async fn books_need_a_valid_isbn13_and_the_shelf_owners_hand() {
     let owner = app.user("isbn_owner").await;
     let other = app.user("isbn_other").await;
     let shelf = create_shelf(&app, &owner, json!({ "name": "Mine" })).await;
-    for bad in ["9780306406158", "978030640615", "1234567890123", "97803064061577", "abc", ""] {
-        let reply = app.post(&format!("/api/shelves/{shelf}/books"), Some(&owner.token), json!({ "isbn13": bad })).await;
+    for bad in [
+        "9780306406158",
+        "978030640615",
+        "1234567890123",
+        "97803064061577",
+        "abc",
+        "",
+    ] {
+        let reply = app
+            .post(
+                &format!("/api/shelves/{shelf}/books"),
+                Some(&owner.token),
+                json!({ "isbn13": bad }),
+            )
+            .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(reply.code(), "INVALID_ISBN", "{bad}");
     }
-    let hyphenated = app.post(&format!("/api/shelves/{shelf}/books"), Some(&owner.token), json!({ "isbn13": "978-0-306-40615-7" })).await;
+    let hyphenated = app
+        .post(
+            &format!("/api/shelves/{shelf}/books"),
+            Some(&owner.token),
+            json!({ "isbn13": "978-0-306-40615-7" }),
+        )
+        .await;
     assert_eq!(hyphenated.status, StatusCode::CREATED);
     assert_eq!(hyphenated.body["data"]["isbn13"], "9780306406157");
-    let reply = app.post(&format!("/api/shelves/{shelf}/books"), Some(&other.token), json!({ "isbn13": isbn(4) })).await;
+    let reply = app
+        .post(
+            &format!("/api/shelves/{shelf}/books"),
+            Some(&other.token),
+            json!({ "isbn13": isbn(4) }),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
 
@@ -155,14 +349,37 @@ async fn books_need_a_valid_isbn13_and_the_shelf_owners_hand() {
 async fn the_owners_default_book_override_applies_to_new_books() {
     let app = spawn_app().await;
     let owner = app.user("cautious").await;
-    app.patch("/api/settings", Some(&owner.token), json!({ "default_book_override": "private" })).await;
+    app.patch(
+        "/api/settings",
+        Some(&owner.token),
+        json!({ "default_book_override": "private" }),
+    )
+    .await;
     let shelf = create_shelf(&app, &owner, json!({ "name": "Public shelf" })).await;
-    let defaulted = app.post(&format!("/api/shelves/{shelf}/books"), Some(&owner.token), json!({ "isbn13": isbn(5) })).await;
+    let defaulted = app
+        .post(
+            &format!("/api/shelves/{shelf}/books"),
+            Some(&owner.token),
+            json!({ "isbn13": isbn(5) }),
+        )
+        .await;
     assert_eq!(defaulted.body["data"]["privacy_override"], "private");
-    let explicit = app.post(&format!("/api/shelves/{shelf}/books"), Some(&owner.token), json!({ "isbn13": isbn(6), "privacy_override": null })).await;
+    let explicit = app
+        .post(
+            &format!("/api/shelves/{shelf}/books"),
+            Some(&owner.token),
+            json!({ "isbn13": isbn(6), "privacy_override": null }),
+        )
+        .await;
     assert_eq!(explicit.body["data"]["privacy_override"], json!(null));
     assert_eq!(explicit.body["data"]["effective_privacy"], "public");
-    let settings = app.patch("/api/settings", Some(&owner.token), json!({ "default_book_override": null })).await;
+    let settings = app
+        .patch(
+            "/api/settings",
+            Some(&owner.token),
+            json!({ "default_book_override": null }),
+        )
+        .await;
     assert_eq!(settings.body["data"]["default_book_override"], json!(null));
 }
 
@@ -173,11 +390,33 @@ async fn discovery_lists_only_public_shelves_newest_first_with_public_book_count
     let bob = app.user("bob_shelves").await;
     let first = create_shelf(&app, &alice, json!({ "name": "Classics" })).await;
     add_book(&app, &alice, &first, json!({ "isbn13": isbn(10) })).await;
-    add_book(&app, &alice, &first, json!({ "isbn13": isbn(11), "privacy_override": "private" })).await;
-    add_book(&app, &alice, &first, json!({ "isbn13": isbn(12), "privacy_override": "unlisted" })).await;
+    add_book(
+        &app,
+        &alice,
+        &first,
+        json!({ "isbn13": isbn(11), "privacy_override": "private" }),
+    )
+    .await;
+    add_book(
+        &app,
+        &alice,
+        &first,
+        json!({ "isbn13": isbn(12), "privacy_override": "unlisted" }),
+    )
+    .await;
     let second = create_shelf(&app, &bob, json!({ "name": "Poetry" })).await;
-    create_shelf(&app, &bob, json!({ "name": "Hidden", "privacy_level": "unlisted" })).await;
-    create_shelf(&app, &alice, json!({ "name": "Secret", "privacy_level": "private" })).await;
+    create_shelf(
+        &app,
+        &bob,
+        json!({ "name": "Hidden", "privacy_level": "unlisted" }),
+    )
+    .await;
+    create_shelf(
+        &app,
+        &alice,
+        json!({ "name": "Secret", "privacy_level": "private" }),
+    )
+    .await;
 
     for token in [None, Some(alice.token.as_str()), Some(bob.token.as_str())] {
         let reply = app.get("/api/shelves/public", token).await;
@@ -185,11 +424,17 @@ async fn discovery_lists_only_public_shelves_newest_first_with_public_book_count
         let items = reply.body["data"].as_array().unwrap();
         let ids: Vec<&str> = items.iter().map(|s| s["id"].as_str().unwrap()).collect();
         assert_eq!(ids, vec![second.as_str(), first.as_str()]);
-        assert_eq!(items[1]["book_count"], 1, "only public books count, whoever asks");
+        assert_eq!(
+            items[1]["book_count"], 1,
+            "only public books count, whoever asks"
+        );
         assert_eq!(items[1]["username"], "alice_shelves");
         assert_eq!(items[1]["user_id"], alice.id.to_string());
         assert_eq!(items[1]["privacy_level"], "public");
-        assert_eq!(reply.body["pagination"], json!({ "total": 2, "limit": 20, "offset": 0, "has_more": false }));
+        assert_eq!(
+            reply.body["pagination"],
+            json!({ "total": 2, "limit": 20, "offset": 0, "has_more": false })
+        );
     }
 }
 
@@ -201,11 +446,25 @@ async fn discovery_paginates_and_refuses_bad_paging() {
         create_shelf(&app, &owner, json!({ "name": format!("Shelf {n}") })).await;
     }
     let page = app.get("/api/shelves/public?limit=2&offset=2", None).await;
-    let names: Vec<&str> = page.body["data"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = page.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["Shelf 2", "Shelf 1"]);
-    assert_eq!(page.body["pagination"], json!({ "total": 5, "limit": 2, "offset": 2, "has_more": true }));
+    assert_eq!(
+        page.body["pagination"],
+        json!({ "total": 5, "limit": 2, "offset": 2, "has_more": true })
+    );
     for query in ["limit=0", "limit=101", "limit=x", "offset=-1"] {
-        assert_eq!(app.get(&format!("/api/shelves/public?{query}"), None).await.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(
+            app.get(&format!("/api/shelves/public?{query}"), None)
+                .await
+                .status,
+            StatusCode::BAD_REQUEST,
+            "{query}"
+        );
     }
 }
 
@@ -216,19 +475,45 @@ async fn discovery_search_matches_names_case_insensitively_and_literally() {
     create_shelf(&app, &owner, json!({ "name": "Science Fiction" })).await;
     create_shelf(&app, &owner, json!({ "name": "Nonfiction" })).await;
     create_shelf(&app, &owner, json!({ "name": "100% Poetry" })).await;
-    create_shelf(&app, &owner, json!({ "name": "Private fiction", "privacy_level": "private" })).await;
-    create_shelf(&app, &owner, json!({ "name": "Unlisted fiction", "privacy_level": "unlisted" })).await;
+    create_shelf(
+        &app,
+        &owner,
+        json!({ "name": "Private fiction", "privacy_level": "private" }),
+    )
+    .await;
+    create_shelf(
+        &app,
+        &owner,
+        json!({ "name": "Unlisted fiction", "privacy_level": "unlisted" }),
+    )
+    .await;
     let names = |reply: &crate::helpers::Reply| {
-        let mut names: Vec<String> = reply.body["data"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_string()).collect();
+        let mut names: Vec<String> = reply.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect();
         names.sort();
         names
     };
-    let fiction = app.get("/api/shelves/public?search=FICTION", Some(&owner.token)).await;
+    let fiction = app
+        .get("/api/shelves/public?search=FICTION", Some(&owner.token))
+        .await;
     assert_eq!(names(&fiction), vec!["Nonfiction", "Science Fiction"]);
     assert_eq!(fiction.body["pagination"]["total"], 2);
     let percent = app.get("/api/shelves/public?search=%25", None).await;
-    assert_eq!(names(&percent), vec!["100% Poetry"], "% is a character, not a wildcard");
-    let too_long = app.get(&format!("/api/shelves/public?search={}", "a".repeat(101)), None).await;
+    assert_eq!(
+        names(&percent),
+        vec!["100% Poetry"],
+        "% is a character, not a wildcard"
+    );
+    let too_long = app
+        .get(
+            &format!("/api/shelves/public?search={}", "a".repeat(101)),
+            None,
+        )
+        .await;
     assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
 }
 
@@ -238,17 +523,37 @@ async fn a_profile_page_lists_public_shelves_and_all_of_them_for_their_owner() {
     let owner = app.user("profile_shelves").await;
     let other = app.user("visitor").await;
     create_shelf(&app, &owner, json!({ "name": "Public" })).await;
-    create_shelf(&app, &owner, json!({ "name": "Unlisted", "privacy_level": "unlisted" })).await;
-    create_shelf(&app, &owner, json!({ "name": "Private", "privacy_level": "private" })).await;
+    create_shelf(
+        &app,
+        &owner,
+        json!({ "name": "Unlisted", "privacy_level": "unlisted" }),
+    )
+    .await;
+    create_shelf(
+        &app,
+        &owner,
+        json!({ "name": "Private", "privacy_level": "private" }),
+    )
+    .await;
     for token in [None, Some(other.token.as_str())] {
         let reply = app.get("/api/users/profile_shelves/shelves", token).await;
         assert_eq!(reply.body["pagination"]["total"], 1);
         assert_eq!(reply.body["data"][0]["name"], "Public");
     }
-    let own = app.get("/api/users/profile_shelves/shelves", Some(&owner.token)).await;
+    let own = app
+        .get("/api/users/profile_shelves/shelves", Some(&owner.token))
+        .await;
     assert_eq!(own.body["pagination"]["total"], 3);
-    assert_eq!(app.get("/api/shelves", Some(&owner.token)).await.body["pagination"]["total"], 3);
-    assert_eq!(app.get("/api/users/nobody_at_all/shelves", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/api/shelves", Some(&owner.token)).await.body["pagination"]["total"],
+        3
+    );
+    assert_eq!(
+        app.get("/api/users/nobody_at_all/shelves", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -257,6 +562,21 @@ async fn deleting_a_shelf_takes_its_books() {
     let owner = app.user("deleter").await;
     let shelf = create_shelf(&app, &owner, json!({ "name": "Gone" })).await;
     let book = add_book(&app, &owner, &shelf, json!({ "isbn13": isbn(20) })).await;
-    assert_eq!(app.request(Method::DELETE, &format!("/api/shelves/{shelf}"), Some(&owner.token), None).await.status, StatusCode::OK);
-    assert_eq!(app.get(&format!("/api/books/{book}"), Some(&owner.token)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.request(
+            Method::DELETE,
+            &format!("/api/shelves/{shelf}"),
+            Some(&owner.token),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get(&format!("/api/books/{book}"), Some(&owner.token))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 }
