@@ -77,12 +77,14 @@ mod model {
     }
 }
 
+/// (shelf level, shelf id, the shelf's share token, [(book override, book id)])
+type Shelf = (Level, String, String, Vec<(Option<Level>, String)>);
+
 struct Fixture {
     app: TestApp,
     owner: TestUser,
     other: TestUser,
-    /// (shelf level, shelf id, share token, [(override, book id)])
-    shelves: Vec<(Level, String, String, Vec<(Option<Level>, String)>)>,
+    shelves: Vec<Shelf>,
 }
 
 async fn fixture() -> Fixture {
