@@ -1,4 +1,5 @@
--- data.access_log: append-only. No API or analyst role may update or delete a row.
+-- data.access_log: append-only. No API or analyst role may update or delete a row; only
+-- operators prune it.
 ALTER TABLE data.access_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE data.access_log FORCE ROW LEVEL SECURITY;
 
@@ -16,3 +17,12 @@ CREATE POLICY "Readers log their own reads" ON data.access_log
   FOR INSERT TO hedgerow_anon, hedgerow_user
   WITH CHECK (viewer_id IS NOT DISTINCT FROM (SELECT hedgerow.current_user_id())
               AND owner_id = (SELECT r.owner_id FROM data.resources r WHERE r.id = resource_id));
+
+-- Operators (as hedgerow_owner, through hedgerow.prune_access_log) delete rows past retention.
+CREATE POLICY "Operators read the log to prune it" ON data.access_log
+  FOR SELECT TO hedgerow_owner
+  USING (true);
+
+CREATE POLICY "Operators prune old rows" ON data.access_log
+  FOR DELETE TO hedgerow_owner
+  USING (true);

@@ -6,7 +6,7 @@ ALTER TABLE data.share_links FORCE ROW LEVEL SECURITY;
 GRANT SELECT ON data.share_links TO hedgerow_anon, hedgerow_user;
 GRANT SELECT (id, resource_id, owner_id, token_hash, enabled, created_at, expires_at, revoked_at)
   ON data.share_links TO hedgerow_analyst;
-GRANT INSERT (resource_id, owner_id, token, token_hash, expires_at),
+GRANT INSERT (resource_id, owner_id, token, token_hash, enabled, expires_at),
       UPDATE (enabled, revoked_at, token, token_hash, expires_at)
   ON data.share_links TO hedgerow_user;
 

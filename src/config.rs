@@ -37,9 +37,23 @@ pub struct Config {
     pub statement_timeout: Duration,
     /// HEDGEROW_LOG=json: log JSON lines instead of text.
     pub log_json: bool,
+    /// HEDGEROW_TRUNCATE_IPS=true: store access-log IPs cut to /24 (IPv4) or /48 (IPv6).
+    pub truncate_ips: bool,
 }
 
 impl Config {
+    /// Settings every database connection starts with, read by SQL functions.
+    pub fn session_settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("hedgerow.public_url", self.public_url.clone()),
+            ("hedgerow.signup_url", self.signup_url.clone()),
+            (
+                "hedgerow.truncate_ips",
+                if self.truncate_ips { "on" } else { "off" }.to_string(),
+            ),
+        ]
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
@@ -69,6 +83,11 @@ impl Config {
             pool_timeout: parse(&lookup, "HEDGEROW_POOL_TIMEOUT", "5s", parse_duration)?,
             statement_timeout: parse(&lookup, "HEDGEROW_STATEMENT_TIMEOUT", "10s", parse_duration)?,
             log_json: lookup("HEDGEROW_LOG").is_some_and(|v| v == "json"),
+            truncate_ips: parse(&lookup, "HEDGEROW_TRUNCATE_IPS", "false", |v| match v {
+                "true" | "1" | "on" => Ok(true),
+                "false" | "0" | "off" => Ok(false),
+                _ => Err("must be true or false".into()),
+            })?,
         })
     }
 }

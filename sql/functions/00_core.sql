@@ -214,3 +214,34 @@ AS $$
                          '"', '&quot;'), '''', '&#39;')
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.html_escape(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- An opaque keyset cursor: the last row's (timestamp, id), for lists ordered by both, newest
+-- first.
+CREATE FUNCTION hedgerow.keyset_cursor(recorded timestamptz, id uuid) RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT rtrim(translate(encode(convert_to(
+    to_char(recorded AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '|' || id, 'UTF8'), 'base64'),
+    '+/', '-_'), '=')
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.keyset_cursor(timestamptz, uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- Decodes a keyset cursor; 400 INVALID_CURSOR for anything that is not one.
+CREATE FUNCTION hedgerow.parse_keyset_cursor(cursor text, OUT recorded timestamptz, OUT id uuid)
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+  padded text := translate(cursor, '-_', '+/') || repeat('=', (4 - length(cursor) % 4) % 4);
+  parts text[];
+BEGIN
+  parts := string_to_array(convert_from(decode(padded, 'base64'), 'UTF8'), '|');
+  recorded := parts[1]::timestamptz;
+  id := parts[2]::uuid;
+  IF recorded IS NULL OR id IS NULL OR cardinality(parts) <> 2 THEN
+    RAISE invalid_parameter_value;
+  END IF;
+EXCEPTION WHEN OTHERS THEN
+  PERFORM hedgerow.fail(400, 'INVALID_CURSOR', 'cursor is not one this list handed out');
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.parse_keyset_cursor(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;

@@ -202,13 +202,25 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.access_reason(data.resources) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
+-- The client address to store: request.ip, cut to its /24 (IPv4) or /48 (IPv6) network when
+-- the server runs with HEDGEROW_TRUNCATE_IPS.
+CREATE FUNCTION hedgerow.client_ip() RETURNS inet
+LANGUAGE sql STABLE
+AS $$
+  SELECT CASE WHEN current_setting('hedgerow.truncate_ips', true) = 'on'
+              THEN network(set_masklen(ip, CASE family(ip) WHEN 4 THEN 24 ELSE 48 END))::inet
+              ELSE ip END
+    FROM (SELECT nullif(current_setting('request.ip', true), '')::inet AS ip) request
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.client_ip() TO hedgerow_anon, hedgerow_user;
+
 -- Appends the access-log row for a read of `r`, in the reading transaction.
 CREATE FUNCTION hedgerow.log_access(r data.resources) RETURNS void
 LANGUAGE sql VOLATILE
 AS $$
   INSERT INTO data.access_log (resource_id, owner_id, viewer_id, accessed_via, share_link_id, ip_address)
   SELECT r.id, r.owner_id, hedgerow.current_user_id(), reason.via, reason.share_link_id,
-         nullif(current_setting('request.ip', true), '')::inet
+         hedgerow.client_ip()
     FROM hedgerow.access_reason(r) reason
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.log_access(data.resources) TO hedgerow_anon, hedgerow_user;
@@ -308,104 +320,6 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.set_privacy(text, jsonb) TO hedgerow_user;
 
--- The public URL of a share link.
-CREATE FUNCTION hedgerow.share_url(token text) RETURNS text
-LANGUAGE sql STABLE
-AS $$ SELECT coalesce(current_setting('hedgerow.public_url', true), '') || '/shared/' || token $$;
-GRANT EXECUTE ON FUNCTION hedgerow.share_url(text) TO hedgerow_user;
-
--- A share link as its owner sees it, with its use (from the access log).
-CREATE FUNCTION hedgerow.share_link_json(link data.share_links) RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$
-  SELECT jsonb_build_object(
-    'id', link.id, 'resource_id', link.resource_id, 'token', link.token,
-    'url', hedgerow.share_url(link.token), 'enabled', link.enabled,
-    'active', hedgerow.link_is_active(link.enabled, link.revoked_at, link.expires_at), 'created_at', link.created_at,
-    'expires_at', link.expires_at, 'revoked_at', link.revoked_at,
-    'use_count', (SELECT count(*) FROM data.access_log a WHERE a.share_link_id = link.id),
-    'last_used_at', (SELECT max(a.accessed_at) FROM data.access_log a WHERE a.share_link_id = link.id))
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.share_link_json(data.share_links) TO hedgerow_user;
-
--- POST /api/{kind}/{id}/shares {expires_in_seconds? | expires_at?}: a new link (owner only).
-CREATE FUNCTION hedgerow.create_share_link(wanted_kind text, args jsonb) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
-  expires_in int := hedgerow.arg_int(args, 'expires_in_seconds', NULL, 1, 315360000);
-  expires timestamptz := hedgerow.arg_timestamp(args, 'expires_at');
-  token text := hedgerow.new_share_token();
-  link data.share_links;
-BEGIN
-  IF expires_in IS NOT NULL AND expires IS NOT NULL THEN
-    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'send expires_in_seconds or expires_at, not both');
-  END IF;
-  IF expires IS NOT NULL AND expires <= now() THEN
-    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'expires_at must be in the future');
-  END IF;
-  INSERT INTO data.share_links (resource_id, owner_id, token, token_hash, expires_at)
-  VALUES (r.id, r.owner_id, token, sha256(convert_to(token, 'UTF8')),
-          coalesce(expires, now() + make_interval(secs => expires_in)))
-  RETURNING * INTO link;
-  RETURN hedgerow.ok(hedgerow.share_link_json(link));
-END
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.create_share_link(text, jsonb) TO hedgerow_user;
-
--- GET /api/{kind}/{id}/shares: the owner's links, newest first.
-CREATE FUNCTION hedgerow.list_share_links(wanted_kind text, args jsonb) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
-BEGIN
-  RETURN hedgerow.ok((SELECT coalesce(jsonb_agg(hedgerow.share_link_json(l) ORDER BY l.created_at DESC), '[]')
-                        FROM data.share_links l WHERE l.resource_id = r.id));
-END
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.list_share_links(text, jsonb) TO hedgerow_user;
-
--- DELETE /api/{kind}/{id}/shares/{share_id}: revokes a link at once (owner only).
-CREATE FUNCTION hedgerow.revoke_share_link(wanted_kind text, args jsonb) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
-  link data.share_links;
-BEGIN
-  UPDATE data.share_links l SET revoked_at = coalesce(l.revoked_at, now())
-   WHERE l.id = hedgerow.arg_uuid(args, 'share_id') AND l.resource_id = r.id
-  RETURNING * INTO link;
-  IF link.id IS NULL THEN
-    PERFORM hedgerow.fail(404, 'SHARE_NOT_FOUND', 'no such share link');
-  END IF;
-  RETURN hedgerow.ok(hedgerow.share_link_json(link));
-END
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.revoke_share_link(text, jsonb) TO hedgerow_user;
-
--- The resource the request's share token opens, logged as a read; one 404 for unknown,
--- expired, revoked and disabled tokens alike (no oracle).
-CREATE FUNCTION hedgerow.open_share_link() RETURNS data.resources
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-  r data.resources;
-BEGIN
-  SELECT res.* INTO r
-    FROM data.share_links l JOIN data.resources res ON res.id = l.resource_id
-   WHERE l.token_hash = hedgerow.share_token_hash() AND hedgerow.link_is_active(l.enabled, l.revoked_at, l.expires_at);
-  IF NOT FOUND THEN
-    PERFORM hedgerow.fail(404, 'SHARE_NOT_FOUND', 'this link does not exist, has expired or was revoked');
-  END IF;
-  PERFORM hedgerow.log_access(r);
-  RETURN r;
-END
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.open_share_link() TO hedgerow_anon, hedgerow_user;
-
 -- Row-level security for a kind's content table (`id` references data.resources): readable
 -- exactly when its resource is; written only by the resource's owner. Called by the table's
 -- file in policies/, which adds its grants.
@@ -438,64 +352,3 @@ LANGUAGE sql VOLATILE
 AS $$ SELECT hedgerow.set_privacy(hedgerow.kind_of(args ->> 'kind'), args) $$;
 GRANT EXECUTE ON FUNCTION api.set_privacy(jsonb) TO hedgerow_anon, hedgerow_user;
 
--- POST /api/{kind}/{id}/shares
-CREATE FUNCTION api.create_share_link(args jsonb) RETURNS jsonb
-LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.create_share_link(hedgerow.kind_of(args ->> 'kind'), args) $$;
-GRANT EXECUTE ON FUNCTION api.create_share_link(jsonb) TO hedgerow_anon, hedgerow_user;
-
--- GET /api/{kind}/{id}/shares
-CREATE FUNCTION api.list_share_links(args jsonb) RETURNS jsonb
-LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.list_share_links(hedgerow.kind_of(args ->> 'kind'), args) $$;
-GRANT EXECUTE ON FUNCTION api.list_share_links(jsonb) TO hedgerow_anon, hedgerow_user;
-
--- DELETE /api/{kind}/{id}/shares/{share_id}
-CREATE FUNCTION api.revoke_share_link(args jsonb) RETURNS jsonb
-LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.revoke_share_link(hedgerow.kind_of(args ->> 'kind'), args) $$;
-GRANT EXECUTE ON FUNCTION api.revoke_share_link(jsonb) TO hedgerow_anon, hedgerow_user;
-
--- GET /api/shared/{token}: what a share link opens, without an account:
--- {kind, resource, owner: {username, display_name}}.
-CREATE FUNCTION api.get_shared(args jsonb) RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-  r data.resources := hedgerow.open_share_link();
-BEGIN
-  RETURN hedgerow.ok(jsonb_build_object(
-    'kind', r.kind,
-    'resource', hedgerow.resource_json(r),
-    'owner', (SELECT jsonb_build_object('username', p.username, 'display_name', p.display_name)
-                FROM data.profiles p WHERE p.id = r.owner_id)));
-END
-$$;
-GRANT EXECUTE ON FUNCTION api.get_shared(jsonb) TO hedgerow_anon, hedgerow_user;
-
--- GET /shared/{token}: the read-only HTML page of a share link, from its kind's K_html(uuid).
--- Everything users wrote is escaped.
-CREATE FUNCTION api.shared_page(args jsonb) RETURNS text
-LANGUAGE plpgsql VOLATILE
-AS $$
-DECLARE
-  r data.resources := hedgerow.open_share_link();
-  body text;
-  owner_name text;
-  signup text := hedgerow.html_escape(coalesce(current_setting('hedgerow.signup_url', true), '/signup'));
-  invitation text := (SELECT hedgerow.html_escape(k.signup_call) FROM data.resource_kinds k WHERE k.kind = r.kind);
-BEGIN
-  EXECUTE format('SELECT hedgerow.%I($1)', r.kind || '_html') INTO body USING r.id;
-  SELECT hedgerow.html_escape(coalesce(p.display_name, p.username)) INTO owner_name
-    FROM data.profiles p WHERE p.id = r.owner_id;
-  RETURN '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-      || '<meta name="viewport" content="width=device-width, initial-scale=1">'
-      || '<meta name="robots" content="noindex">'
-      || '<title>Shared by ' || owner_name || '</title></head><body><main>'
-      || body
-      || '<p class="owner">Shared by <span id="owner">' || owner_name || '</span></p>'
-      || '<p class="cta"><a id="signup" href="' || signup || '">' || invitation || '</a></p>'
-      || '</main></body></html>';
-END
-$$;
-GRANT EXECUTE ON FUNCTION api.shared_page(jsonb) TO hedgerow_anon, hedgerow_user;

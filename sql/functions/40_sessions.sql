@@ -177,36 +177,6 @@ LANGUAGE sql VOLATILE
 AS $$ SELECT hedgerow.create_share_link('session', args) $$;
 GRANT EXECUTE ON FUNCTION api.share_session(jsonb) TO hedgerow_anon, hedgerow_user;
 
--- An opaque keyset cursor for the feed: the last row's (recorded_at, id).
-CREATE FUNCTION hedgerow.feed_cursor(recorded timestamptz, id uuid) RETURNS text
-LANGUAGE sql IMMUTABLE
-AS $$
-  SELECT rtrim(translate(encode(convert_to(
-    to_char(recorded AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '|' || id, 'UTF8'), 'base64'),
-    '+/', '-_'), '=')
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.feed_cursor(timestamptz, uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
-
--- Decodes a feed cursor; 400 INVALID_CURSOR for anything that is not one.
-CREATE FUNCTION hedgerow.parse_feed_cursor(cursor text, OUT recorded timestamptz, OUT id uuid)
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-DECLARE
-  padded text := translate(cursor, '-_', '+/') || repeat('=', (4 - length(cursor) % 4) % 4);
-  parts text[];
-BEGIN
-  parts := string_to_array(convert_from(decode(padded, 'base64'), 'UTF8'), '|');
-  recorded := parts[1]::timestamptz;
-  id := parts[2]::uuid;
-  IF recorded IS NULL OR id IS NULL OR cardinality(parts) <> 2 THEN
-    RAISE invalid_parameter_value;
-  END IF;
-EXCEPTION WHEN OTHERS THEN
-  PERFORM hedgerow.fail(400, 'INVALID_CURSOR', 'cursor is not one this feed handed out');
-END
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.parse_feed_cursor(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
-
 -- GET /api/public/sessions?track=&limit=&offset=&cursor=: public sessions of all users,
 -- newest first. `cursor` (from next_cursor) pages by keyset: as fast deep down as on page 1.
 CREATE FUNCTION api.public_sessions(args jsonb) RETURNS jsonb
@@ -226,7 +196,7 @@ DECLARE
 BEGIN
   IF args ? 'cursor' THEN
     SELECT c.recorded, c.id INTO after_recorded, after_id
-      FROM hedgerow.parse_feed_cursor(hedgerow.arg_required_text(args, 'cursor')) c;
+      FROM hedgerow.parse_keyset_cursor(hedgerow.arg_required_text(args, 'cursor')) c;
     page_offset := 0;
   END IF;
   -- Dynamic so each call is planned for its own filters (track or not, cursor or not).
@@ -253,7 +223,7 @@ BEGIN
     CASE WHEN track IS NOT NULL THEN 'AND s.track = $1' ELSE '' END)
   INTO total USING track;
   RETURN hedgerow.page(rows, total, page_limit, page_offset,
-                       CASE WHEN has_more THEN hedgerow.feed_cursor(last_recorded, last_id) END,
+                       CASE WHEN has_more THEN hedgerow.keyset_cursor(last_recorded, last_id) END,
                        true);
 END
 $$;

@@ -7,20 +7,15 @@ use crate::db::{connect, migrate};
 
 #[derive(Args)]
 pub struct MigrateArgs {
-    /// A superuser's or hedgerow_owner member's connection (not the authenticator's).
-    #[arg(long, env = "HEDGEROW_ADMIN_DATABASE_URL", hide_env_values = true)]
-    database_url: Option<String>,
+    #[command(flatten)]
+    admin: super::AdminConnection,
     /// List applied and pending migrations; change nothing.
     #[arg(long)]
     status: bool,
 }
 
 pub async fn run(args: MigrateArgs) -> CliResult {
-    let url = args.database_url.ok_or(
-        "migrate needs an owner or superuser connection: --database-url or HEDGEROW_ADMIN_DATABASE_URL \
-         (the embedded default migrates itself when `hedgerow serve` starts)",
-    )?;
-    let mut client = connect(&url)
+    let mut client = connect(&args.admin.url()?)
         .await
         .map_err(|e| format!("cannot connect: {e}"))?;
     if args.status {

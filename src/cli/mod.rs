@@ -1,12 +1,13 @@
 //! The `hedgerow` command line.
 
+mod logs;
 mod migrate;
 mod serve;
 mod token;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -29,6 +30,35 @@ enum Command {
     Migrate(migrate::MigrateArgs),
     /// Print a JWT for a user id, signed with the configured or embedded secret.
     Token(token::TokenArgs),
+    /// Access-log maintenance.
+    Logs(logs::LogsArgs),
+}
+
+/// An operator's connection: a superuser, or a member of hedgerow_owner — never the
+/// authenticator's.
+#[derive(Args)]
+struct AdminConnection {
+    #[arg(long, env = "HEDGEROW_ADMIN_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+impl AdminConnection {
+    /// The URL given, else the embedded cluster's superuser (which `hedgerow serve` must be
+    /// running).
+    fn url(&self) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        let config = crate::config::Config::from_env()?;
+        match crate::db::embedded::EmbeddedSecrets::load(&config.data_dir)? {
+            Some(secrets) => Ok(secrets.admin_url()),
+            None => Err(
+                "this needs an owner or superuser connection: --database-url or \
+                         HEDGEROW_ADMIN_DATABASE_URL (or a running embedded `hedgerow serve`)"
+                    .into(),
+            ),
+        }
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -42,6 +72,7 @@ pub fn main() -> ExitCode {
             Command::Serve => serve::run().await,
             Command::Migrate(args) => migrate::run(args).await,
             Command::Token(args) => token::run(args),
+            Command::Logs(args) => logs::run(args).await,
         }
     });
     match result {

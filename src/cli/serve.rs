@@ -37,11 +37,12 @@ pub async fn run() -> CliResult {
     let pg_config = database_url
         .parse::<tokio_postgres::Config>()
         .map_err(|e| format!("DATABASE_URL is not a valid PostgreSQL connection string: {e}"))?;
-    let settings = [
-        ("hedgerow.public_url", config.public_url.as_str()),
-        ("hedgerow.signup_url", config.signup_url.as_str()),
-    ];
-    let pool = pool::create(pg_config, &settings, config.pool_size, config.pool_timeout)?;
+    let pool = pool::create(
+        pg_config,
+        &config.session_settings(),
+        config.pool_size,
+        config.pool_timeout,
+    )?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;

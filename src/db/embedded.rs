@@ -52,6 +52,14 @@ impl EmbeddedSecrets {
         }
     }
 
+    /// The superuser's connection to the hedgerow database of a running embedded cluster.
+    pub fn admin_url(&self) -> String {
+        format!(
+            "postgres://postgres:{}@127.0.0.1:{}/{DATABASE}",
+            self.admin_password, self.port
+        )
+    }
+
     fn generate() -> Self {
         EmbeddedSecrets {
             port: 0,
@@ -148,7 +156,7 @@ impl Embedded {
 
     /// The superuser's connection to the hedgerow database.
     pub fn admin_url(&self) -> String {
-        self.cluster.admin_url(DATABASE)
+        self.secrets.admin_url()
     }
 
     /// The server's own connection (DATABASE_URL of embedded mode).

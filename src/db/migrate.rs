@@ -91,7 +91,10 @@ async fn migrate_locked(client: &mut Client) -> Result<MigrateReport, MigrateErr
         ..Default::default()
     };
     prepare_database(client).await?;
-    become_owner(client).await?;
+    super::become_owner(client).await.map_err(|e| match e {
+        super::OwnerError::NotOwner(user) => MigrateError::NotOwner(user),
+        super::OwnerError::Database(e) => MigrateError::Database(e),
+    })?;
     refuse_unknown_migrations(client).await?;
     let mut runner = embedded::migrations::runner();
     runner.set_migration_table_name(HISTORY_TABLE);
@@ -209,21 +212,6 @@ async fn prepare_database(client: &Client) -> Result<(), MigrateError> {
             MigrateError::Database(e)
         }
     })
-}
-
-/// Everything migrations create belongs to hedgerow_owner.
-async fn become_owner(client: &Client) -> Result<(), MigrateError> {
-    let row = client
-        .query_one(
-            "SELECT pg_has_role(current_user, 'hedgerow_owner', 'MEMBER'), current_user::text",
-            &[],
-        )
-        .await?;
-    if !row.get::<_, bool>(0) {
-        return Err(MigrateError::NotOwner(row.get(1)));
-    }
-    client.batch_execute("SET ROLE hedgerow_owner").await?;
-    Ok(())
 }
 
 /// All repeatable SQL, in the order it is applied.

@@ -15,7 +15,7 @@ pub struct PoolSetupError(String);
 /// so SQL functions can read server configuration at no per-request cost.
 pub fn create(
     mut pg_config: tokio_postgres::Config,
-    settings: &[(&str, &str)],
+    settings: &[(&str, String)],
     size: usize,
     timeout: Duration,
 ) -> Result<Pool, PoolSetupError> {
@@ -40,7 +40,7 @@ pub fn create(
 }
 
 /// `-c name=value` options for the startup packet, with spaces and backslashes escaped.
-fn session_options(settings: &[(&str, &str)]) -> String {
+fn session_options(settings: &[(&str, String)]) -> String {
     settings
         .iter()
         .map(|(name, value)| {
@@ -57,7 +57,7 @@ mod tests {
 
     #[test]
     fn options_escape_spaces_and_backslashes() {
-        let options = session_options(&[("a.b", "x y\\z"), ("c.d", "plain")]);
+        let options = session_options(&[("a.b", "x y\\z".into()), ("c.d", "plain".into())]);
         assert_eq!(options, "-c a.b=x\\ y\\\\z -c c.d=plain");
     }
 }

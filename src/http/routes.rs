@@ -217,6 +217,50 @@ pub static ROUTES: &[Route] = &[
         "A user's public shelves (all, for the user)",
     )
     .query(PAGE),
+    // Plans (seed 002); their privacy, share link, access and logs are the shared verbs below
+    post(
+        "/api/plans",
+        "create_plan",
+        "Create a plan (private unless asked or defaulted otherwise)",
+    )
+    .created(),
+    get(
+        "/api/plans",
+        "list_plans",
+        "The caller's plans, without content",
+    )
+    .query(PAGE),
+    get(
+        "/api/plans/{id}",
+        "get_plan",
+        "One plan (share token as X-Share-Token or ?token=)",
+    )
+    .logs_access()
+    .query(&["token"]),
+    patch(
+        "/api/plans/{id}",
+        "update_plan",
+        "Change a plan (owner only)",
+    ),
+    delete(
+        "/api/plans/{id}",
+        "delete_plan",
+        "Delete a plan (owner only)",
+    ),
+    get(
+        "/plans/{id}",
+        "shared_page",
+        "A plan's shared page, for browsers (?token=)",
+    )
+    .logs_access()
+    .html()
+    .query(&["token"]),
+    get(
+        "/api/shared-with-me",
+        "shared_with_me",
+        "Everything granted to the caller, every kind",
+    )
+    .query(PAGE),
     // The same verbs for every kind: {kind} is its plural (sessions, …)
     put(
         "/api/{kind}/{id}/privacy",
@@ -239,6 +283,38 @@ pub static ROUTES: &[Route] = &[
         "revoke_share_link",
         "Revoke a share link at once",
     ),
+    get(
+        "/api/{kind}/{id}/share-link",
+        "get_share_link",
+        "The primary share link {share_url, enabled}",
+    ),
+    post(
+        "/api/{kind}/{id}/share-link/regenerate",
+        "regenerate_share_link",
+        "A new token; the old one dies at once",
+    ),
+    get(
+        "/api/{kind}/{id}/access",
+        "list_grants",
+        "Who the owner has invited",
+    ),
+    post(
+        "/api/{kind}/{id}/access",
+        "create_grant",
+        "Invite a user by username (201; 200 if already invited)",
+    )
+    .created(),
+    delete(
+        "/api/{kind}/{id}/access/{user_id}",
+        "revoke_grant",
+        "Revoke an invitation at once",
+    ),
+    get(
+        "/api/{kind}/{id}/access-logs",
+        "list_access_logs",
+        "Who read it, newest first (owner only)",
+    )
+    .query(&["limit", "cursor"]),
     // Opening a share link, without an account
     get(
         "/api/shared/{token}",

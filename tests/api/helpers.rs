@@ -10,6 +10,7 @@ use std::{
 
 use hedgerow::{
     auth::JwtConfig,
+    config::Config,
     db::{
         cluster::{ClusterOptions, LocalCluster},
         migrate, pool,
@@ -208,23 +209,41 @@ impl Reply {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A server on a fresh database, with the test configuration changed by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let database = test_server().fresh_database().await;
-    spawn_app_on(&database, None).await
+    spawn_configured_app(&database, None, configure).await
 }
 
 /// A server for `database`; `pg` overrides the pool's connection (e.g. an unreachable one).
 pub async fn spawn_app_on(database: &str, pg: Option<tokio_postgres::Config>) -> TestApp {
+    spawn_configured_app(database, pg, |_| {}).await
+}
+
+async fn spawn_configured_app(
+    database: &str,
+    pg: Option<tokio_postgres::Config>,
+    configure: impl FnOnce(&mut Config),
+) -> TestApp {
     let pg = pg.unwrap_or_else(|| {
         test_server().login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, database)
     });
-    let settings = [
-        ("hedgerow.public_url", PUBLIC_URL),
-        ("hedgerow.signup_url", SIGNUP_URL),
-    ];
-    let pool = pool::create(pg, &settings, 4, Duration::from_secs(2)).unwrap();
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.public_url = PUBLIC_URL.into();
+    config.signup_url = SIGNUP_URL.into();
+    config.statement_timeout = Duration::from_secs(5);
+    configure(&mut config);
+    let pool = pool::create(pg, &config.session_settings(), 4, Duration::from_secs(2)).unwrap();
     let jwt = JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap();
-    let trusted = "127.0.0.1".parse().unwrap();
-    let app = App::new(pool, jwt.verifier(), trusted, 5_000);
+    let app = App::new(
+        pool,
+        jwt.verifier(),
+        config.trusted_proxies.clone(),
+        config.statement_timeout.as_millis() as u64,
+    );
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stopped) = oneshot::channel::<()>();
