@@ -88,13 +88,12 @@ AS $$
 DECLARE
   r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
   link data.share_links := hedgerow.primary_link(r.id);
-  token text := hedgerow.new_share_token();
+  new_token text := hedgerow.new_share_token();
 BEGIN
   IF link.id IS NULL THEN
     link := hedgerow.new_share_link(r, true);
   ELSE
-    UPDATE data.share_links l SET token = regenerate_primary_link.token,
-                                  token_hash = sha256(convert_to(regenerate_primary_link.token, 'UTF8'))
+    UPDATE data.share_links l SET token = new_token, token_hash = sha256(convert_to(new_token, 'UTF8'))
      WHERE l.id = link.id
     RETURNING * INTO link;
   END IF;

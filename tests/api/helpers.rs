@@ -44,6 +44,22 @@ impl TestServer {
         config
     }
 
+    /// A superuser's connection string for `database` (for the CLI).
+    pub fn admin_url(&self, database: &str) -> String {
+        let host = match &self.admin.get_hosts()[0] {
+            tokio_postgres::config::Host::Tcp(host) => host.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        };
+        let user = self.admin.get_user().unwrap_or("postgres");
+        let password = self
+            .admin
+            .get_password()
+            .map(|p| format!(":{}", String::from_utf8_lossy(p)))
+            .unwrap_or_default();
+        let port = self.admin.get_ports().first().copied().unwrap_or(5432);
+        format!("postgres://{user}{password}@{host}:{port}/{database}")
+    }
+
     /// `user`'s config for `database`, with a password.
     pub fn login_config(
         &self,

@@ -1,15 +1,18 @@
 //! Integration tests: the real server over real HTTP, on a real PostgreSQL (a throwaway
 //! cluster per test run, or HEDGEROW_TEST_DATABASE_URL), one fresh database per test.
 
+mod access_log;
 mod analyst_privacy;
 mod auth;
 mod catalog;
 mod embedded;
+mod every_kind;
 mod feed;
 mod helpers;
 mod http_contract;
 mod identity;
 mod migrate;
+mod plans;
 mod privacy_matrix;
 mod profile;
 mod sessions;
