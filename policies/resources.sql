@@ -40,3 +40,9 @@ CREATE POLICY "Owners change their resources" ON data.resources
 CREATE POLICY "Owners delete their resources" ON data.resources
   FOR DELETE TO hedgerow_user
   USING (owner_id = (SELECT hedgerow.current_user_id()));
+
+-- The owner role reads every resource, so that the SECURITY DEFINER aggregates in schema
+-- analytics can count private ones; they publish only groups of at least k.
+CREATE POLICY "The owner role reads all resources for k-anonymous aggregates" ON data.resources
+  FOR SELECT TO hedgerow_owner
+  USING (true);

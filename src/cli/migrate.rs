@@ -12,16 +12,35 @@ pub struct MigrateArgs {
     /// List applied and pending migrations; change nothing.
     #[arg(long)]
     status: bool,
+    /// Print what migrate would do; change nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 pub async fn run(args: MigrateArgs) -> CliResult {
     let mut client = connect(&args.admin.url()?)
         .await
         .map_err(|e| format!("cannot connect: {e}"))?;
-    if args.status {
+    if args.status || args.dry_run {
         for state in migrate::status(&client).await? {
             let mark = if state.applied { "applied" } else { "pending" };
-            println!("{mark:8} V{}__{}", state.version, state.name);
+            if args.status || !state.applied {
+                println!("{mark:8} V{}__{}", state.version, state.name);
+            }
+        }
+        for unknown in migrate::unknown_migrations(&client).await? {
+            println!("unknown  {unknown} (applied by a newer hedgerow: migrate would refuse)");
+        }
+        if args.dry_run {
+            let current = migrate::repeatable_is_current(&client).await?;
+            println!(
+                "functions and policies: {}",
+                if current {
+                    "unchanged"
+                } else {
+                    "would be re-applied"
+                }
+            );
         }
         return Ok(());
     }

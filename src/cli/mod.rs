@@ -1,5 +1,7 @@
 //! The `hedgerow` command line.
 
+mod analyst;
+mod check;
 mod logs;
 mod migrate;
 mod serve;
@@ -32,6 +34,10 @@ enum Command {
     Token(token::TokenArgs),
     /// Access-log maintenance.
     Logs(logs::LogsArgs),
+    /// Analysts' logins for direct SQL under the same rules.
+    Analyst(analyst::AnalystArgs),
+    /// Check a live database's invariants; exits non-zero with a list when one fails.
+    Check(AdminConnection),
 }
 
 /// An operator's connection: a superuser, or a member of hedgerow_owner — never the
@@ -73,6 +79,8 @@ pub fn main() -> ExitCode {
             Command::Migrate(args) => migrate::run(args).await,
             Command::Token(args) => token::run(args),
             Command::Logs(args) => logs::run(args).await,
+            Command::Analyst(args) => analyst::run(args).await,
+            Command::Check(admin) => check::run(admin).await,
         }
     });
     match result {

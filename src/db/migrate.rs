@@ -148,8 +148,18 @@ async fn applied_versions(client: &Client) -> Result<Vec<(i64, String)>, tokio_p
 }
 
 async fn refuse_unknown_migrations(client: &Client) -> Result<(), MigrateError> {
+    let unknown = unknown_migrations(client).await?;
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(MigrateError::UnknownMigrations(unknown.join(", ")))
+    }
+}
+
+/// Applied migrations this binary does not have (the database is newer than the binary).
+pub async fn unknown_migrations(client: &Client) -> Result<Vec<String>, tokio_postgres::Error> {
     let known = embedded::migrations::runner();
-    let unknown: Vec<String> = applied_versions(client)
+    Ok(applied_versions(client)
         .await?
         .into_iter()
         .filter(|(version, _)| {
@@ -159,12 +169,7 @@ async fn refuse_unknown_migrations(client: &Client) -> Result<(), MigrateError> 
                 .any(|m| i64::from(m.version()) == *version)
         })
         .map(|(version, name)| format!("V{version}__{name}"))
-        .collect();
-    if unknown.is_empty() {
-        Ok(())
-    } else {
-        Err(MigrateError::UnknownMigrations(unknown.join(", ")))
-    }
+        .collect())
 }
 
 /// Creates the cluster-wide roles when any is missing; true when it ran.
@@ -225,31 +230,48 @@ fn repeatable_files() -> impl Iterator<Item = (&'static str, &'static str)> {
         .chain(repeatable::POLICIES.iter().map(|(name, sql)| (*name, *sql)))
 }
 
+/// The text of all repeatable SQL, as hashed to tell whether it changed.
+fn repeatable_text() -> String {
+    repeatable_files()
+        .map(|(name, sql)| format!("-- {name}\n{sql}\n"))
+        .collect()
+}
+
+/// Whether the database's functions and policies are this binary's (read-only).
+pub async fn repeatable_is_current(client: &Client) -> Result<bool, tokio_postgres::Error> {
+    let row = client
+        .query_one(
+            "SELECT to_regclass('hedgerow_meta.repeatable_state') IS NOT NULL",
+            &[],
+        )
+        .await?;
+    if !row.get::<_, bool>(0) {
+        return Ok(false);
+    }
+    Ok(client
+        .query_one(
+            "SELECT EXISTS (SELECT FROM hedgerow_meta.repeatable_state \
+                             WHERE sha256 = encode(sha256(convert_to($1, 'UTF8')), 'hex'))",
+            &[&repeatable_text()],
+        )
+        .await?
+        .get(0))
+}
+
 /// Re-applies sql/functions and policies/ in one transaction when their text changed since
 /// the last run (re-creating policies takes locks that would stall serving traffic).
 async fn reapply_if_changed(client: &mut Client) -> Result<bool, MigrateError> {
-    let text: String = repeatable_files()
-        .map(|(name, sql)| format!("-- {name}\n{sql}\n"))
-        .collect();
-    client
+    if repeatable_is_current(client).await? {
+        return Ok(false);
+    }
+    let transaction = client.transaction().await?;
+    transaction
         .batch_execute(
             "CREATE TABLE IF NOT EXISTS hedgerow_meta.repeatable_state ( \
                singleton bool PRIMARY KEY DEFAULT true CHECK (singleton), \
                sha256 text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
         )
         .await?;
-    let unchanged: bool = client
-        .query_one(
-            "SELECT EXISTS (SELECT FROM hedgerow_meta.repeatable_state \
-                             WHERE sha256 = encode(sha256(convert_to($1, 'UTF8')), 'hex'))",
-            &[&text],
-        )
-        .await?
-        .get(0);
-    if unchanged {
-        return Ok(false);
-    }
-    let transaction = client.transaction().await?;
     for (file, sql) in repeatable_files() {
         transaction
             .batch_execute(sql)
@@ -264,7 +286,7 @@ async fn reapply_if_changed(client: &mut Client) -> Result<bool, MigrateError> {
             "INSERT INTO hedgerow_meta.repeatable_state (sha256) \
              VALUES (encode(sha256(convert_to($1, 'UTF8')), 'hex')) \
              ON CONFLICT (singleton) DO UPDATE SET sha256 = excluded.sha256, applied_at = now()",
-            &[&text],
+            &[&repeatable_text()],
         )
         .await?;
     transaction.commit().await?;

@@ -1,6 +1,8 @@
 //! Everything that talks to PostgreSQL: the pool, the per-request transaction, migrations,
 //! and the local cluster used by the embedded default and the tests.
 
+pub mod analysts;
+pub mod check;
 pub mod cluster;
 pub mod embedded;
 pub mod migrate;

@@ -3,6 +3,7 @@
 
 mod access_log;
 mod analyst_privacy;
+mod analysts;
 mod auth;
 mod catalog;
 mod embedded;
@@ -12,6 +13,7 @@ mod helpers;
 mod http_contract;
 mod identity;
 mod migrate;
+mod operators;
 mod plans;
 mod privacy_matrix;
 mod profile;

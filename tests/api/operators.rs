@@ -1,0 +1,63 @@
+//! Operators' commands against a real database: migrate --dry-run and --status.
+
+use std::process::Command;
+
+use crate::helpers::{spawn_app, test_server};
+
+fn hedgerow(args: &[&str], database: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_hedgerow"))
+        .args(args)
+        .env(
+            "HEDGEROW_ADMIN_DATABASE_URL",
+            test_server().admin_url(database),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn dry_run_lists_what_would_run_and_changes_nothing() {
+    let database = test_server().empty_database().await;
+    let dry = hedgerow(&["migrate", "--dry-run"], &database);
+    assert!(dry.contains("pending  V1__profiles_and_settings"), "{dry}");
+    assert!(
+        dry.contains("functions and policies: would be re-applied"),
+        "{dry}"
+    );
+    assert_eq!(
+        hedgerow(&["migrate", "--dry-run"], &database),
+        dry,
+        "a dry run must change nothing"
+    );
+
+    let applied = hedgerow(&["migrate"], &database);
+    assert!(
+        applied.contains("applied V1__profiles_and_settings"),
+        "{applied}"
+    );
+    let dry = hedgerow(&["migrate", "--dry-run"], &database);
+    assert!(!dry.contains("pending"), "{dry}");
+    assert!(dry.contains("functions and policies: unchanged"), "{dry}");
+    let status = hedgerow(&["migrate", "--status"], &database);
+    assert!(
+        status.lines().all(|line| line.starts_with("applied")),
+        "{status}"
+    );
+}
+
+#[tokio::test]
+async fn migrate_on_a_current_database_does_nothing() {
+    let app = spawn_app().await;
+    let output = hedgerow(&["migrate"], &app.database);
+    assert!(output.contains("no pending migrations"), "{output}");
+    assert!(
+        output.contains("functions and policies: unchanged"),
+        "{output}"
+    );
+}
