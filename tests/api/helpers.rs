@@ -248,11 +248,18 @@ async fn spawn_configured_app(
         test_server().login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, database)
     });
     let mut config = Config::from_lookup(|_| None).unwrap();
+    config.pool_size = 4;
     config.public_url = PUBLIC_URL.into();
     config.signup_url = SIGNUP_URL.into();
     config.statement_timeout = Duration::from_secs(5);
     configure(&mut config);
-    let pool = pool::create(pg, &config.session_settings(), 4, Duration::from_secs(2)).unwrap();
+    let pool = pool::create(
+        pg,
+        &config.session_settings(),
+        config.pool_size,
+        Duration::from_secs(2),
+    )
+    .unwrap();
     let jwt = JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap();
     let app = App::new(
         pool,

@@ -4,7 +4,12 @@
 use serde_json::json;
 use tokio_postgres::error::SqlState;
 
-use crate::helpers::{AUTHENTICATOR_PASSWORD, analyst, connect_config, spawn_app, test_server};
+use reqwest::StatusCode;
+
+use crate::helpers::{
+    AUTHENTICATOR_PASSWORD, analyst, connect_config, spawn_app, spawn_app_with, test_server,
+};
+use crate::sessions::create_session;
 
 async fn claim_to_be(client: &tokio_postgres::Client, sub: uuid::Uuid) {
     let claims = json!({ "sub": sub }).to_string();
@@ -166,4 +171,46 @@ async fn an_analyst_cannot_become_an_api_role_or_write_anything() {
         .await
         .unwrap_err();
     assert_eq!(error.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
+}
+
+#[tokio::test]
+async fn nothing_a_request_sets_survives_into_the_next_request_on_the_same_connection() {
+    // One connection: every request reuses the one before it.
+    let app = spawn_app_with(|config| config.pool_size = 1).await;
+    let owner = app.user("first_caller").await;
+    let session = create_session(&app, &owner, json!({ "track": "Spa" })).await;
+    let link = app
+        .post(
+            &format!("/api/sessions/{session}/shares"),
+            Some(&owner.token),
+            json!({}),
+        )
+        .await;
+    let token = link.body["data"]["token"].as_str().unwrap();
+    for _ in 0..3 {
+        assert_eq!(
+            app.get("/api/auth/profile", Some(&owner.token))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.get("/api/auth/profile", None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "the last caller's claims leaked"
+        );
+        assert_eq!(
+            app.get(&format!("/api/sessions/{session}?token={token}"), None)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.get(&format!("/api/sessions/{session}"), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND,
+            "the last share token leaked"
+        );
+    }
 }
