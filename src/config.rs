@@ -3,6 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use crate::auth::JwtConfig;
+use crate::db::request::ServerSettings;
 use crate::http::client_ip::TrustedProxies;
 
 #[derive(Debug, thiserror::Error)]
@@ -39,19 +40,20 @@ pub struct Config {
     pub log_json: bool,
     /// HEDGEROW_TRUNCATE_IPS=true: store access-log IPs cut to /24 (IPv4) or /48 (IPv6).
     pub truncate_ips: bool,
+    /// HEDGEROW_SHARE_RATE_LIMIT: requests carrying a share token allowed per client IP per
+    /// minute (0: no limit).
+    pub share_rate_limit: u32,
 }
 
 impl Config {
-    /// Settings every database connection starts with, read by SQL functions.
-    pub fn session_settings(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("hedgerow.public_url", self.public_url.clone()),
-            ("hedgerow.signup_url", self.signup_url.clone()),
-            (
-                "hedgerow.truncate_ips",
-                if self.truncate_ips { "on" } else { "off" }.to_string(),
-            ),
-        ]
+    /// The server settings every request's transaction carries.
+    pub fn server_settings(&self) -> ServerSettings {
+        ServerSettings {
+            statement_timeout_ms: self.statement_timeout.as_millis() as u64,
+            public_url: self.public_url.clone(),
+            signup_url: self.signup_url.clone(),
+            truncate_ips: if self.truncate_ips { "on" } else { "off" },
+        }
     }
 
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -83,6 +85,10 @@ impl Config {
             pool_timeout: parse(&lookup, "HEDGEROW_POOL_TIMEOUT", "5s", parse_duration)?,
             statement_timeout: parse(&lookup, "HEDGEROW_STATEMENT_TIMEOUT", "10s", parse_duration)?,
             log_json: lookup("HEDGEROW_LOG").is_some_and(|v| v == "json"),
+            share_rate_limit: parse(&lookup, "HEDGEROW_SHARE_RATE_LIMIT", "60", |v| {
+                v.parse()
+                    .map_err(|_| "must be a whole number (0: no limit)".to_string())
+            })?,
             truncate_ips: parse(&lookup, "HEDGEROW_TRUNCATE_IPS", "false", |v| match v {
                 "true" | "1" | "on" => Ok(true),
                 "false" | "0" | "off" => Ok(false),

@@ -37,21 +37,11 @@ pub async fn run() -> CliResult {
     let pg_config = database_url
         .parse::<tokio_postgres::Config>()
         .map_err(|e| format!("DATABASE_URL is not a valid PostgreSQL connection string: {e}"))?;
-    let pool = pool::create(
-        pg_config,
-        &config.session_settings(),
-        config.pool_size,
-        config.pool_timeout,
-    )?;
+    let pool = pool::create(pg_config, config.pool_size, config.pool_timeout)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let app = App::new(
-        pool.clone(),
-        jwt.verifier(),
-        config.trusted_proxies.clone(),
-        config.statement_timeout.as_millis() as u64,
-    );
+    let app = App::new(pool.clone(), jwt.verifier(), &config);
     tracing::info!(address = %listener.local_addr()?, "hedgerow is serving");
     if let Some(embedded) = &embedded {
         eprintln!(

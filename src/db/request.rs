@@ -5,15 +5,20 @@
 //! one network round trip: BEGIN, the settings, the function, COMMIT. When the function raises,
 //! PostgreSQL turns the COMMIT into a ROLLBACK.
 
+use std::sync::Arc;
+
 use deadpool_postgres::{Object, Pool, PoolError};
 use tokio_postgres::{Statement, types::ToSql};
 
-/// Sets the transaction-local context that policies and functions read.
+/// Sets the transaction-local context that policies and functions read, server settings
+/// included: per transaction, so no session state is needed (poolers that share server
+/// connections between clients cannot mix them up).
 const SET_CONTEXT: &str = "SELECT set_config('role', $1, true), \
      set_config('request.jwt.claims', $2, true), set_config('request.method', $3, true), \
      set_config('request.path', $4, true), set_config('request.headers', $5, true), \
      set_config('request.ip', $6, true), set_config('request.share_token', $7, true), \
-     set_config('statement_timeout', $8, true)";
+     set_config('statement_timeout', $8, true), set_config('hedgerow.public_url', $9, true), \
+     set_config('hedgerow.signup_url', $10, true), set_config('hedgerow.truncate_ips', $11, true)";
 
 /// What the transaction knows about the request.
 #[derive(Debug, Clone)]
@@ -29,7 +34,17 @@ pub struct RequestContext {
     pub ip: String,
     /// The share token the request carries, empty when none.
     pub share_token: String,
+    pub server: Arc<ServerSettings>,
+}
+
+/// Server configuration SQL functions read (as `hedgerow.*` settings).
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
     pub statement_timeout_ms: u64,
+    pub public_url: String,
+    pub signup_url: String,
+    /// "on" or "off".
+    pub truncate_ips: &'static str,
 }
 
 /// One call of `api.<function>(args)`.
@@ -53,8 +68,16 @@ pub struct FunctionOutput {
 pub enum RequestError {
     #[error("no database connection: {0}")]
     Pool(#[from] PoolError),
-    #[error(transparent)]
+    #[error("{}", describe(.0))]
     Database(#[from] tokio_postgres::Error),
+}
+
+/// A database error with its SQLSTATE and message (tokio-postgres alone says "db error").
+fn describe(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("database error {}: {}", db.code().code(), db.message()),
+        None => format!("database connection error: {error}"),
+    }
 }
 
 /// Runs one request's transaction. It is spawned as its own task, so a client that hangs up
@@ -92,8 +115,8 @@ async fn run(
         client.prepare_cached(&function_sql),
         client.prepare_cached("COMMIT"),
     )?;
-    let timeout = context.statement_timeout_ms.to_string();
-    let settings: [&(dyn ToSql + Sync); 8] = [
+    let timeout = context.server.statement_timeout_ms.to_string();
+    let settings: [&(dyn ToSql + Sync); 11] = [
         &context.role,
         &context.claims,
         &context.method,
@@ -102,6 +125,9 @@ async fn run(
         &context.ip,
         &context.share_token,
         &timeout,
+        &context.server.public_url,
+        &context.server.signup_url,
+        &context.server.truncate_ips,
     ];
     let args: [&(dyn ToSql + Sync); 1] = [&call.args];
     let (began, set, row, committed) = tokio::join!(

@@ -23,6 +23,8 @@ pub enum ApiError {
     BodyUnreadable,
     #[error(transparent)]
     Input(#[from] InputError),
+    #[error("too many requests with share tokens from this address; try again later")]
+    RateLimited(std::time::Duration),
     #[error(transparent)]
     Request(#[from] RequestError),
 }
@@ -49,6 +51,7 @@ impl ApiError {
         let status = json.status();
         let message = match status {
             StatusCode::NOT_FOUND => "This link does not exist, has expired or was revoked.",
+            StatusCode::TOO_MANY_REQUESTS => "Too many requests. Try again in a minute.",
             StatusCode::SERVICE_UNAVAILABLE => "The service is busy. Try again shortly.",
             _ => "Something went wrong with this link.",
         };
@@ -86,6 +89,11 @@ impl ApiError {
                 self.to_string(),
             ),
             ApiError::Input(e) => shown(StatusCode::BAD_REQUEST, "INVALID_JSON", e.to_string()),
+            ApiError::RateLimited(_) => shown(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                self.to_string(),
+            ),
             ApiError::Request(e) => from_request_error(e, anonymous),
         };
         if shown.status.is_server_error() {
@@ -108,6 +116,13 @@ impl ApiError {
             }
             (_, StatusCode::SERVICE_UNAVAILABLE) => {
                 headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            }
+            (ApiError::RateLimited(wait), _) => {
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                headers.insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(seconds.max(1)),
+                );
             }
             (ApiError::WrongMethod(methods), _) => {
                 let allow = methods

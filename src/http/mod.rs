@@ -4,6 +4,7 @@ pub mod client_ip;
 pub mod errors;
 pub mod input;
 pub mod openapi;
+pub mod rate_limit;
 pub mod response;
 pub mod routes;
 pub mod server;

@@ -1,7 +1,12 @@
 //! One request, start to finish: route, authenticate, build the argument, run the
 //! transaction, answer — and one log line.
 
-use std::{convert::Infallible, net::SocketAddr, sync::Arc, time::Instant};
+use std::{
+    convert::Infallible,
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::Instant,
+};
 
 use bytes::Bytes;
 use deadpool_postgres::Pool;
@@ -13,10 +18,12 @@ use uuid::Uuid;
 use super::client_ip::TrustedProxies;
 use super::errors::ApiError;
 use super::input::{MAX_BODY_BYTES, build_args};
+use super::rate_limit::RateLimiter;
 use super::response::{self, Body};
 use super::routes::{self, Match, Route};
 use crate::auth::{Caller, Verifier};
-use crate::db::request::{self as db_request, FunctionCall, RequestContext};
+use crate::config::Config;
+use crate::db::request::{self as db_request, FunctionCall, RequestContext, ServerSettings};
 
 /// Request headers never passed into the database: they carry credentials.
 const SECRET_HEADERS: &[&str] = &[
@@ -28,27 +35,24 @@ const SECRET_HEADERS: &[&str] = &[
 
 /// What every request needs, shared by all connections.
 pub struct App {
-    pub pool: Pool,
-    pub verifier: Verifier,
-    pub trusted_proxies: TrustedProxies,
-    pub statement_timeout_ms: u64,
+    pool: Pool,
+    verifier: Verifier,
+    trusted_proxies: TrustedProxies,
+    server: Arc<ServerSettings>,
+    share_rate_limit: Option<RateLimiter>,
     openapi: Bytes,
 }
 
 impl App {
-    pub fn new(
-        pool: Pool,
-        verifier: Verifier,
-        trusted_proxies: TrustedProxies,
-        statement_timeout_ms: u64,
-    ) -> Self {
-        let openapi = Bytes::from(super::openapi::document().to_string());
+    pub fn new(pool: Pool, verifier: Verifier, config: &Config) -> Self {
         App {
             pool,
             verifier,
-            trusted_proxies,
-            statement_timeout_ms,
-            openapi,
+            trusted_proxies: config.trusted_proxies.clone(),
+            server: Arc::new(config.server_settings()),
+            share_rate_limit: (config.share_rate_limit > 0)
+                .then(|| RateLimiter::new(config.share_rate_limit)),
+            openapi: Bytes::from(super::openapi::document().to_string()),
         }
     }
 }
@@ -178,11 +182,25 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
     match routes::find(&method, &path) {
         Match::Found(route, params) => {
             let token = share_token(request.headers(), request.uri().query(), &params);
+            let forwarded_for = request
+                .headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok());
+            let ip = app.trusted_proxies.client_ip(peer.ip(), forwarded_for);
+            let limited = match &app.share_rate_limit {
+                Some(limiter) if !token.is_empty() => limiter.check(ip).err(),
+                _ => None,
+            };
+            let carries_share_token = !token.is_empty();
+            let result = match limited {
+                Some(retry_after) => Err(ApiError::RateLimited(retry_after)),
+                None => call_route(app, ip, route, params, token, request).await,
+            };
             Outcome {
                 label: route.pattern,
                 html: route.html,
-                carries_share_token: !token.is_empty(),
-                result: call_route(app, peer, route, params, token, request).await,
+                carries_share_token,
+                result,
             }
         }
         Match::WrongMethod(methods) => Outcome::unmatched(ApiError::WrongMethod(methods)),
@@ -210,7 +228,7 @@ async fn ready(pool: &Pool) -> Response<Body> {
 
 async fn call_route(
     app: &App,
-    peer: SocketAddr,
+    ip: IpAddr,
     route: &'static Route,
     params: Vec<(&'static str, String)>,
     share_token: String,
@@ -244,10 +262,6 @@ async fn call_route(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
     let args = build_args(&params, parts.uri.query(), content_type, &body.to_bytes())?;
-    let forwarded_for = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
     let context = RequestContext {
         role: caller.role(),
         claims: match &caller {
@@ -257,12 +271,9 @@ async fn call_route(
         method: parts.method.to_string(),
         path: redacted_path(route, &params),
         headers: headers_json(&parts.headers),
-        ip: app
-            .trusted_proxies
-            .client_ip(peer.ip(), forwarded_for)
-            .to_string(),
+        ip: ip.to_string(),
         share_token,
-        statement_timeout_ms: app.statement_timeout_ms,
+        server: app.server.clone(),
     };
     let call = FunctionCall {
         function: route.function,

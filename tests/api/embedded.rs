@@ -17,7 +17,19 @@ use crate::helpers::reply;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hedgerow");
 
-fn serve(data_dir: &Path, port: u16, log: &Path) -> Child {
+/// A `hedgerow serve` child that is killed if the test fails before stopping it.
+struct Server(Option<Child>);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn serve(data_dir: &Path, port: u16, log: &Path) -> Server {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -34,6 +46,7 @@ fn serve(data_dir: &Path, port: u16, log: &Path) -> Child {
         .stdout(log.try_clone().unwrap())
         .stderr(log)
         .spawn()
+        .map(|child| Server(Some(child)))
         .unwrap()
 }
 
@@ -50,7 +63,8 @@ async fn wait_until_ready(base: &str) {
     panic!("the embedded server did not become ready");
 }
 
-fn terminate(mut child: Child) {
+fn terminate(mut server: Server) {
+    let mut child = server.0.take().unwrap();
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let status = child.wait().unwrap();

@@ -195,7 +195,7 @@ pub struct TestApp {
     pub database: String,
     pub http: reqwest::Client,
     pub jwt: JwtConfig,
-    _shutdown: oneshot::Sender<()>,
+    shutdown: Option<oneshot::Sender<()>>,
 }
 
 /// A user with a profile and a token.
@@ -249,24 +249,15 @@ async fn spawn_configured_app(
     });
     let mut config = Config::from_lookup(|_| None).unwrap();
     config.pool_size = 4;
+    config.share_rate_limit = 0;
     config.public_url = PUBLIC_URL.into();
     config.signup_url = SIGNUP_URL.into();
     config.statement_timeout = Duration::from_secs(5);
+    config.pool_timeout = Duration::from_secs(2);
     configure(&mut config);
-    let pool = pool::create(
-        pg,
-        &config.session_settings(),
-        config.pool_size,
-        Duration::from_secs(2),
-    )
-    .unwrap();
+    let pool = pool::create(pg, config.pool_size, config.pool_timeout).unwrap();
     let jwt = JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap();
-    let app = App::new(
-        pool,
-        jwt.verifier(),
-        config.trusted_proxies.clone(),
-        config.statement_timeout.as_millis() as u64,
-    );
+    let app = App::new(pool, jwt.verifier(), &config);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -278,11 +269,18 @@ async fn spawn_configured_app(
         database: database.to_string(),
         http: reqwest::Client::new(),
         jwt,
-        _shutdown: shutdown,
+        shutdown: Some(shutdown),
     }
 }
 
 impl TestApp {
+    /// Starts a graceful shutdown: no new connections; requests in flight finish.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+
     /// A superuser connection to this test's database (RLS does not apply to it).
     pub async fn admin(&self) -> tokio_postgres::Client {
         connect_config(&test_server().admin_config(&self.database)).await

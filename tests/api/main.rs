@@ -8,6 +8,7 @@ mod auth;
 mod catalog;
 mod embedded;
 mod every_kind;
+mod faults;
 mod feed;
 mod helpers;
 mod http_contract;

@@ -68,17 +68,39 @@ async fn a_serving_server_keeps_answering_across_a_migration_that_recreates_its_
     let user = app.user("steady").await;
     // Warm every pooled connection's prepared statements.
     for _ in 0..8 {
-        assert!(app.get("/api/public/sessions", None).await.status.is_success());
-        assert!(app.get("/api/auth/profile", Some(&user.token)).await.status.is_success());
+        assert!(
+            app.get("/api/public/sessions", None)
+                .await
+                .status
+                .is_success()
+        );
+        assert!(
+            app.get("/api/auth/profile", Some(&user.token))
+                .await
+                .status
+                .is_success()
+        );
     }
     // Force the repeatable step: api and hedgerow are dropped and re-created under the server.
     let mut admin = app.admin().await;
-    admin.batch_execute("DELETE FROM hedgerow_meta.repeatable_state").await.unwrap();
+    admin
+        .batch_execute("DELETE FROM hedgerow_meta.repeatable_state")
+        .await
+        .unwrap();
     let report = hedgerow::db::migrate::migrate(&mut admin).await.unwrap();
     assert!(report.reapplied_functions);
     for _ in 0..8 {
         let feed = app.get("/api/public/sessions", None).await;
-        assert!(feed.status.is_success(), "a prepared statement went stale across the migration: {:?}", feed.body);
-        assert!(app.get("/api/auth/profile", Some(&user.token)).await.status.is_success());
+        assert!(
+            feed.status.is_success(),
+            "a prepared statement went stale across the migration: {:?}",
+            feed.body
+        );
+        assert!(
+            app.get("/api/auth/profile", Some(&user.token))
+                .await
+                .status
+                .is_success()
+        );
     }
 }
