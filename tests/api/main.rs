@@ -5,6 +5,7 @@ mod access_log;
 mod analyst_privacy;
 mod analysts;
 mod auth;
+mod bad_input;
 mod catalog;
 mod embedded;
 mod every_kind;
