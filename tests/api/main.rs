@@ -15,6 +15,7 @@ mod helpers;
 mod http_contract;
 mod identity;
 mod migrate;
+mod model;
 mod operators;
 mod plans;
 mod privacy_matrix;
