@@ -469,7 +469,7 @@ impl World {
     /// Compares every observation with the model.
     async fn check(&self, after: &[Change]) {
         let m = &self.model;
-        for r in 0..4 {
+        for (r, kind) in KINDS.iter().enumerate() {
             for viewer in [
                 Viewer::Owner,
                 Viewer::Guest,
@@ -485,7 +485,7 @@ impl World {
                     got == StatusCode::OK,
                     m.reads(viewer, r, None),
                     "{viewer:?} GET {} after {after:?}",
-                    KINDS[r]
+                    kind
                 );
             }
             for token in m.all_tokens() {
@@ -498,7 +498,7 @@ impl World {
                     got == StatusCode::OK,
                     m.reads(Viewer::Anonymous, r, Some(&token)),
                     "token GET {} after {after:?}",
-                    KINDS[r]
+                    kind
                 );
             }
         }
