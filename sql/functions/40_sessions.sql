@@ -89,6 +89,7 @@ CREATE FUNCTION api.create_session(args jsonb) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
+  me uuid := hedgerow.require_user();
   track text := hedgerow.arg_required_text(args, 'track');
   title text := hedgerow.arg_text(args, 'title');
   recorded timestamptz := hedgerow.arg_timestamp(args, 'recorded_at');
@@ -98,7 +99,7 @@ DECLARE
 BEGIN
   PERFORM hedgerow.check_session_text(track, title);
   new_id := hedgerow.create_resource('session', level,
-    (SELECT st.default_session_visibility FROM data.settings st WHERE st.user_id = hedgerow.current_user_id()));
+    (SELECT st.default_session_visibility FROM data.settings st WHERE st.user_id = me));
   INSERT INTO data.sessions (id, track, title, recorded_at, laps)
   VALUES (new_id, track, title, coalesce(recorded, now()), coalesce(laps, '{}'));
   RETURN hedgerow.ok(hedgerow.session_json(new_id));

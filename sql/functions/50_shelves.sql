@@ -158,12 +158,13 @@ CREATE FUNCTION api.create_shelf(args jsonb) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
+  me uuid := hedgerow.require_user();
   name text := hedgerow.check_shelf_name(hedgerow.arg_required_text(args, 'name'));
   level data.visibility := hedgerow.arg_visibility(args, 'privacy_level');
   new_id uuid;
 BEGIN
   new_id := hedgerow.create_resource('shelf', level,
-    (SELECT st.default_shelf_visibility FROM data.settings st WHERE st.user_id = hedgerow.current_user_id()));
+    (SELECT st.default_shelf_visibility FROM data.settings st WHERE st.user_id = me));
   INSERT INTO data.shelves (id, name) VALUES (new_id, name);
   RETURN hedgerow.ok(hedgerow.shelf_json(new_id));
 END

@@ -67,6 +67,7 @@ CREATE FUNCTION api.create_plan(args jsonb) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
+  me uuid := hedgerow.require_user();
   title text := hedgerow.arg_required_text(args, 'title');
   filename text := hedgerow.arg_required_text(args, 'filename');
   content text := hedgerow.arg_required_text(args, 'content');
@@ -75,7 +76,7 @@ DECLARE
 BEGIN
   PERFORM hedgerow.check_plan_fields(title, filename, content);
   new_id := hedgerow.create_resource('plan', level,
-    (SELECT st.default_plan_visibility FROM data.settings st WHERE st.user_id = hedgerow.current_user_id()));
+    (SELECT st.default_plan_visibility FROM data.settings st WHERE st.user_id = me));
   INSERT INTO data.plans (id, title, filename, content) VALUES (new_id, title, filename, content);
   PERFORM hedgerow.new_share_link(r, false) FROM data.resources r WHERE r.id = new_id;
   RETURN hedgerow.ok(hedgerow.plan_json(new_id));

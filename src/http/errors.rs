@@ -88,6 +88,9 @@ impl ApiError {
                 "UNSUPPORTED_MEDIA_TYPE",
                 self.to_string(),
             ),
+            ApiError::Input(InputError::NulCharacter) => {
+                shown(StatusCode::BAD_REQUEST, "INVALID_TEXT", self.to_string())
+            }
             ApiError::Input(e) => shown(StatusCode::BAD_REQUEST, "INVALID_JSON", e.to_string()),
             ApiError::RateLimited(_) => shown(
                 StatusCode::TOO_MANY_REQUESTS,

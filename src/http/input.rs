@@ -14,6 +14,8 @@ pub enum InputError {
     MalformedJson(String),
     #[error("the request body must be a JSON object")]
     NotAnObject,
+    #[error("text must not contain NUL characters")]
+    NulCharacter,
 }
 
 /// Builds the argument from the parts of a request.
@@ -30,7 +32,23 @@ pub fn build_args(
     for (name, value) in path_params {
         args.insert((*name).to_string(), Value::String(value.clone()));
     }
-    Ok(Value::Object(args).to_string())
+    let args = Value::Object(args);
+    // PostgreSQL text cannot hold NUL; refuse it here, with the API's own message.
+    if contains_nul(&args) {
+        return Err(InputError::NulCharacter);
+    }
+    Ok(args.to_string())
+}
+
+fn contains_nul(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(contains_nul),
+        Value::Object(fields) => fields
+            .iter()
+            .any(|(key, value)| key.contains('\0') || contains_nul(value)),
+        _ => false,
+    }
 }
 
 fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Map<String, Value>, InputError> {
@@ -88,5 +106,30 @@ mod tests {
             Err(InputError::MalformedJson(_))
         ));
         assert_eq!(build_args(&[], None, None, b""), Ok("{}".into()));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_wherever_they_are() {
+        let json = Some("application/json");
+        assert_eq!(
+            build_args(&[], None, json, br#"{"a": "x\u0000"}"#),
+            Err(InputError::NulCharacter)
+        );
+        assert_eq!(
+            build_args(&[], None, json, br#"{"a\u0000": 1}"#),
+            Err(InputError::NulCharacter)
+        );
+        assert_eq!(
+            build_args(&[], None, json, br#"{"a": [{"b": "\u0000"}]}"#),
+            Err(InputError::NulCharacter)
+        );
+        assert_eq!(
+            build_args(&[], Some("q=%00"), None, b""),
+            Err(InputError::NulCharacter)
+        );
+        assert_eq!(
+            build_args(&[("id", "a\0".into())], None, None, b""),
+            Err(InputError::NulCharacter)
+        );
     }
 }

@@ -47,12 +47,17 @@ fn operation(route: &Route) -> Value {
         .pattern
         .split('/')
         .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
-        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }));
+        .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": parameter_schema(name) }));
     let query_params = route
         .query
         .iter()
-        .map(|name| json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" } }));
-    let failure = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Failure" } } } });
+        .map(|name| json!({ "name": name, "in": "query", "required": false, "schema": parameter_schema(name) }));
+    // Browser pages answer errors with HTML pages too.
+    let failure = if route.html {
+        json!({ "content": { "text/html": { "schema": { "type": "string" } } } })
+    } else {
+        json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Failure" } } } })
+    };
     let mut responses = Map::new();
     let success = if route.html {
         json!({ "text/html": { "schema": { "type": "string" } } })
@@ -83,4 +88,16 @@ fn operation(route: &Route) -> Value {
             "content": { "application/json": { "schema": { "type": "object" } } } });
     }
     operation
+}
+
+/// The schema of a path or query parameter, by its name.
+fn parameter_schema(name: &str) -> Value {
+    match name {
+        "id" | "share_id" | "user_id" => json!({ "type": "string", "format": "uuid" }),
+        "kind" => json!({ "type": "string", "description": "sessions, shelves, books or plans" }),
+        "username" => json!({ "type": "string", "pattern": "^[a-z0-9_]{3,32}$" }),
+        "limit" => json!({ "type": "integer", "minimum": 1, "maximum": 100 }),
+        "offset" => json!({ "type": "integer", "minimum": 0, "maximum": 1_000_000_000 }),
+        _ => json!({ "type": "string" }),
+    }
 }

@@ -350,29 +350,33 @@ pub enum Match {
     NotFound,
 }
 
-/// Finds the route for `method` and `path`, capturing the `{name}` segments. Literal
-/// segments win over captures, so `/api/shelves/public` is not `/api/shelves/{id}`.
+/// Finds the route for `method` and `path`, capturing the `{name}` segments. The patterns
+/// with the most literal segments win, whatever the method, so `/api/shelves/public` is never
+/// `/api/shelves/{id}`: another method there is a 405, not a request for shelf "public".
 pub fn find(method: &Method, path: &str) -> Match {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let mut best: Option<(&'static Route, Params, usize)> = None;
+    let matching: Vec<(&'static Route, Params, usize)> = ROUTES
+        .iter()
+        .filter_map(|route| {
+            capture(route.pattern, &segments).map(|(params, literals)| (route, params, literals))
+        })
+        .collect();
+    let Some(most) = matching.iter().map(|(_, _, literals)| *literals).max() else {
+        return Match::NotFound;
+    };
+    let mut best = matching
+        .into_iter()
+        .filter(|(_, _, literals)| *literals == most);
     let mut methods = Vec::new();
-    for route in ROUTES {
-        let Some((params, literals)) = capture(route.pattern, &segments) else {
-            continue;
-        };
-        if route.method != *method {
+    for (route, params, _) in best.by_ref() {
+        if route.method == *method {
+            return Match::Found(route, params);
+        }
+        if !methods.contains(&route.method) {
             methods.push(route.method.clone());
-            continue;
-        }
-        if best.as_ref().is_none_or(|(_, _, most)| literals > *most) {
-            best = Some((route, params, literals));
         }
     }
-    match best {
-        Some((route, params, _)) => Match::Found(route, params),
-        None if methods.is_empty() => Match::NotFound,
-        None => Match::WrongMethod(methods),
-    }
+    Match::WrongMethod(methods)
 }
 
 /// The captures of `pattern` against `segments`, and how many literal segments matched.
@@ -428,6 +432,22 @@ mod tests {
             Match::NotFound
         ));
         assert!(matches!(find(&Method::GET, "/api/users/"), Match::NotFound));
+    }
+
+    #[test]
+    fn a_literal_path_is_never_taken_for_a_capture() {
+        let Match::WrongMethod(methods) = find(&Method::PATCH, "/api/shelves/public") else {
+            panic!()
+        };
+        assert_eq!(methods, vec![Method::GET]);
+        let Match::WrongMethod(methods) = find(&Method::PUT, "/api/shelves/123") else {
+            panic!()
+        };
+        assert_eq!(
+            methods,
+            vec![Method::GET, Method::PATCH, Method::DELETE],
+            "each method once"
+        );
     }
 
     #[test]

@@ -161,23 +161,14 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
         request.method().clone()
     };
     let path = request.uri().path().to_string();
-    if method == Method::GET {
-        match path.as_str() {
-            "/health" => {
-                return Outcome::builtin(
-                    "/health",
-                    response::data(StatusCode::OK, json!({ "status": "ok" })),
-                );
-            }
-            "/ready" => return Outcome::builtin("/ready", ready(&app.pool).await),
-            "/openapi.json" => {
-                return Outcome::builtin(
-                    "/openapi.json",
-                    response::json(StatusCode::OK, app.openapi.clone()),
-                );
-            }
-            _ => {}
-        }
+    if let Some(&(builtin, _)) = routes::BUILTIN_PATHS.iter().find(|(p, _)| *p == path) {
+        let response = match (method == Method::GET, builtin) {
+            (false, _) => return Outcome::unmatched(ApiError::WrongMethod(vec![Method::GET])),
+            (true, "/health") => response::data(StatusCode::OK, json!({ "status": "ok" })),
+            (true, "/ready") => ready(&app.pool).await,
+            (true, _) => response::json(StatusCode::OK, app.openapi.clone()),
+        };
+        return Outcome::builtin(builtin, response);
     }
     match routes::find(&method, &path) {
         Match::Found(route, params) => {

@@ -21,7 +21,7 @@ async fn nul_bytes_anywhere_are_a_400() {
         .send()
         .await
         .unwrap();
-    assert_eq!(escaped.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(reply(escaped).await.code(), "INVALID_TEXT");
     let raw = app
         .http
         .post(format!("{}/api/auth/profile", app.address))

@@ -184,3 +184,52 @@ async fn head_answers_like_get_without_a_body() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     assert!(response.bytes().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn other_methods_on_literal_and_builtin_paths_are_405_with_each_method_once() {
+    let app = spawn_app().await;
+    let token = app.token_for(uuid::Uuid::new_v4());
+    let reply = app
+        .request(
+            Method::PATCH,
+            "/api/shelves/public",
+            Some(&token),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "not a request for shelf \"public\": {:?}",
+        reply.body
+    );
+    assert_eq!(reply.header("allow"), Some("GET"));
+    let reply = app
+        .request(
+            Method::PUT,
+            &format!("/api/shelves/{}", uuid::Uuid::new_v4()),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(reply.header("allow"), Some("GET, PATCH, DELETE"));
+    for path in ["/health", "/ready", "/openapi.json"] {
+        let reply = app.request(Method::POST, path, None, None).await;
+        assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert_eq!(reply.header("allow"), Some("GET"));
+    }
+}
+
+#[tokio::test]
+async fn anonymous_writes_are_401_before_any_validation() {
+    let app = spawn_app().await;
+    for path in ["/api/sessions", "/api/shelves", "/api/plans"] {
+        let reply = app.post(path, None, json!({})).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}: {:?}",
+            reply.body
+        );
+    }
+}
