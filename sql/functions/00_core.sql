@@ -153,6 +153,34 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.arg_int(jsonb, text, int, int, int) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
+-- A list's `limit`: 1–100, `fallback` when absent.
+CREATE FUNCTION hedgerow.page_limit(args jsonb, fallback int DEFAULT 20) RETURNS int
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT hedgerow.arg_int(args, 'limit', fallback, 1, 100) $$;
+GRANT EXECUTE ON FUNCTION hedgerow.page_limit(jsonb, int) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- A list's `offset`: 0 or more, 0 when absent.
+CREATE FUNCTION hedgerow.page_offset(args jsonb) RETURNS int
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT hedgerow.arg_int(args, 'offset', 0, 0, 1000000000) $$;
+GRANT EXECUTE ON FUNCTION hedgerow.page_offset(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
+-- `value` (when not NULL) if it is `lowest` to `highest` characters long, else a 400 naming
+-- `field` with `code`.
+CREATE FUNCTION hedgerow.check_length(value text, field text, lowest int, highest int,
+                                      code text DEFAULT 'VALIDATION_ERROR') RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+  IF value IS NOT NULL AND char_length(value) NOT BETWEEN lowest AND highest THEN
+    PERFORM hedgerow.fail(400, code, CASE WHEN lowest = 0 THEN format('%s must be at most %s characters', field, highest)
+                                          ELSE format('%s must be %s to %s characters', field, lowest, highest) END);
+  END IF;
+  RETURN value;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.check_length(text, text, int, int, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
 -- A boolean field, or NULL when absent or null.
 CREATE FUNCTION hedgerow.arg_bool(args jsonb, field text) RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE

@@ -2,19 +2,6 @@
 -- Profiles: POST/GET/PATCH /api/auth/profile, GET /api/users/{username}
 -- =====================================================================
 
--- Validates a display name (1–100 characters) or fails with a 400.
-CREATE FUNCTION hedgerow.check_display_name(display_name text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-BEGIN
-  IF display_name IS NOT NULL AND char_length(display_name) NOT BETWEEN 1 AND 100 THEN
-    PERFORM hedgerow.fail(400, 'INVALID_DISPLAY_NAME', 'display_name must be 1 to 100 characters');
-  END IF;
-  RETURN display_name;
-END
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.check_display_name(text) TO hedgerow_user;
-
 -- Validates an email address's shape (one @, a dot in the domain, no spaces, ≤ 254).
 CREATE FUNCTION hedgerow.check_email(email text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
@@ -76,7 +63,7 @@ AS $$
 DECLARE
   me uuid := hedgerow.require_user();
   new_username text := hedgerow.arg_required_text(args, 'username');
-  new_display_name text := hedgerow.check_display_name(hedgerow.arg_text(args, 'display_name'));
+  new_display_name text := hedgerow.check_length(hedgerow.arg_text(args, 'display_name'), 'display_name', 1, 100, 'INVALID_DISPLAY_NAME');
   new_email text := hedgerow.check_email(hedgerow.arg_text(args, 'email'));
   violated text;
 BEGIN
@@ -115,7 +102,7 @@ DECLARE
   me uuid := hedgerow.require_user();
   current_profile jsonb := hedgerow.own_profile(me);
   new_username text := hedgerow.arg_text(args, 'username');
-  new_display_name text := hedgerow.check_display_name(hedgerow.arg_text(args, 'display_name'));
+  new_display_name text := hedgerow.check_length(hedgerow.arg_text(args, 'display_name'), 'display_name', 1, 100, 'INVALID_DISPLAY_NAME');
   new_email text := hedgerow.check_email(hedgerow.arg_text(args, 'email'));
 BEGIN
   IF new_username IS DISTINCT FROM NULL AND new_username <> current_profile ->> 'username' THEN

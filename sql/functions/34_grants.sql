@@ -106,8 +106,8 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
   me uuid := hedgerow.require_user();
-  page_limit int := hedgerow.arg_int(args, 'limit', 20, 1, 100);
-  page_offset int := hedgerow.arg_int(args, 'offset', 0, 0, 1000000000);
+  page_limit int := hedgerow.page_limit(args);
+  page_offset int := hedgerow.page_offset(args);
 BEGIN
   RETURN hedgerow.page(
     (SELECT coalesce(jsonb_agg(item ORDER BY granted_at DESC, resource_id), '[]') FROM (

@@ -10,7 +10,7 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
-  page_limit int := hedgerow.arg_int(args, 'limit', 100, 1, 100);
+  page_limit int := hedgerow.page_limit(args, 100);
   after_at timestamptz;
   after_id uuid;
   items jsonb;

@@ -68,21 +68,6 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.arg_laps(jsonb) TO hedgerow_user;
 
--- Validates track (1–100 characters) and title (≤ 200) when given.
-CREATE FUNCTION hedgerow.check_session_text(track text, title text) RETURNS void
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-BEGIN
-  IF track IS NOT NULL AND char_length(track) NOT BETWEEN 1 AND 100 THEN
-    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'track must be 1 to 100 characters');
-  END IF;
-  IF title IS NOT NULL AND char_length(title) > 200 THEN
-    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'title must be at most 200 characters');
-  END IF;
-END
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.check_session_text(text, text) TO hedgerow_user;
-
 -- POST /api/sessions {track, title?, recorded_at?, laps?, visibility? | is_public?}: private
 -- unless asked otherwise or the owner's default_session_visibility says so.
 CREATE FUNCTION api.create_session(args jsonb) RETURNS jsonb
@@ -90,14 +75,13 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   me uuid := hedgerow.require_user();
-  track text := hedgerow.arg_required_text(args, 'track');
-  title text := hedgerow.arg_text(args, 'title');
+  track text := hedgerow.check_length(hedgerow.arg_required_text(args, 'track'), 'track', 1, 100);
+  title text := hedgerow.check_length(hedgerow.arg_text(args, 'title'), 'title', 0, 200);
   recorded timestamptz := hedgerow.arg_timestamp(args, 'recorded_at');
   laps int[] := hedgerow.arg_laps(args);
   level data.visibility := hedgerow.requested_visibility(args);
   new_id uuid;
 BEGIN
-  PERFORM hedgerow.check_session_text(track, title);
   new_id := hedgerow.create_resource('session', level,
     (SELECT st.default_session_visibility FROM data.settings st WHERE st.user_id = me));
   INSERT INTO data.sessions (id, track, title, recorded_at, laps)
@@ -113,8 +97,8 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
   me uuid := hedgerow.require_user();
-  page_limit int := hedgerow.arg_int(args, 'limit', 20, 1, 100);
-  page_offset int := hedgerow.arg_int(args, 'offset', 0, 0, 1000000000);
+  page_limit int := hedgerow.page_limit(args);
+  page_offset int := hedgerow.page_offset(args);
 BEGIN
   RETURN hedgerow.page(
     (SELECT coalesce(jsonb_agg(hedgerow.session_json(s, r, p) ORDER BY s.recorded_at DESC, s.id DESC), '[]')
@@ -141,13 +125,12 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   r data.resources := hedgerow.owned_resource('session', hedgerow.arg_uuid(args, 'id'));
-  new_track text := hedgerow.arg_text(args, 'track');
-  new_title text := hedgerow.arg_text(args, 'title');
+  new_track text := hedgerow.check_length(hedgerow.arg_text(args, 'track'), 'track', 1, 100);
+  new_title text := hedgerow.check_length(hedgerow.arg_text(args, 'title'), 'title', 0, 200);
   new_recorded timestamptz := hedgerow.arg_timestamp(args, 'recorded_at');
   new_laps int[] := hedgerow.arg_laps(args);
   level data.visibility := hedgerow.requested_visibility(args);
 BEGIN
-  PERFORM hedgerow.check_session_text(new_track, new_title);
   IF args ? 'track' AND new_track IS NULL THEN
     PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'track cannot be removed');
   END IF;
@@ -185,8 +168,8 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
   track text := hedgerow.arg_text(args, 'track');
-  page_limit int := hedgerow.arg_int(args, 'limit', 20, 1, 100);
-  page_offset int := hedgerow.arg_int(args, 'offset', 0, 0, 1000000000);
+  page_limit int := hedgerow.page_limit(args);
+  page_offset int := hedgerow.page_offset(args);
   after_recorded timestamptz;
   after_id uuid;
   rows jsonb;

@@ -102,19 +102,6 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.arg_isbn13(jsonb) TO hedgerow_user;
 
--- Validates a shelf name (1–100 characters) when given.
-CREATE FUNCTION hedgerow.check_shelf_name(name text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-BEGIN
-  IF name IS NOT NULL AND char_length(name) NOT BETWEEN 1 AND 100 THEN
-    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'name must be 1 to 100 characters');
-  END IF;
-  RETURN name;
-END
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.check_shelf_name(text) TO hedgerow_user;
-
 -- Escapes LIKE's wildcards so a search matches its text literally.
 CREATE FUNCTION hedgerow.like_escape(search text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT
@@ -127,8 +114,8 @@ CREATE FUNCTION hedgerow.shelf_page(owner uuid, public_only boolean, search text
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-  page_limit int := hedgerow.arg_int(args, 'limit', 20, 1, 100);
-  page_offset int := hedgerow.arg_int(args, 'offset', 0, 0, 1000000000);
+  page_limit int := hedgerow.page_limit(args);
+  page_offset int := hedgerow.page_offset(args);
   filters text := concat_ws(' AND ', 'r.kind = ''shelf''',
                             CASE WHEN public_only THEN 'r.effective_visibility = ''public''' END,
                             CASE WHEN owner IS NOT NULL THEN 'r.owner_id = $1' END,
@@ -159,7 +146,7 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   me uuid := hedgerow.require_user();
-  name text := hedgerow.check_shelf_name(hedgerow.arg_required_text(args, 'name'));
+  name text := hedgerow.check_length(hedgerow.arg_required_text(args, 'name'), 'name', 1, 100);
   level data.visibility := hedgerow.arg_visibility(args, 'privacy_level');
   new_id uuid;
 BEGIN
@@ -220,7 +207,7 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   r data.resources := hedgerow.owned_resource('shelf', hedgerow.arg_uuid(args, 'id'));
-  new_name text := hedgerow.check_shelf_name(hedgerow.arg_text(args, 'name'));
+  new_name text := hedgerow.check_length(hedgerow.arg_text(args, 'name'), 'name', 1, 100);
   level data.visibility := hedgerow.arg_visibility(args, 'privacy_level');
 BEGIN
   IF level IS NULL AND new_name IS NULL THEN
@@ -249,14 +236,11 @@ AS $$
 DECLARE
   shelf data.resources := hedgerow.owned_resource('shelf', hedgerow.arg_uuid(args, 'id'));
   isbn13 text := hedgerow.arg_isbn13(args);
-  title text := hedgerow.arg_text(args, 'title');
+  title text := hedgerow.check_length(hedgerow.arg_text(args, 'title'), 'title', 0, 300);
   level data.visibility := CASE WHEN args ? 'privacy_override' THEN hedgerow.arg_visibility(args, 'privacy_override')
                                 ELSE (SELECT st.default_book_override FROM data.settings st WHERE st.user_id = shelf.owner_id) END;
   new_id uuid;
 BEGIN
-  IF char_length(title) > 300 THEN
-    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'title must be at most 300 characters');
-  END IF;
   new_id := hedgerow.create_resource('book', level, NULL, shelf.id);
   INSERT INTO data.books (id, shelf_id, isbn13, title) VALUES (new_id, shelf.id, isbn13, title);
   RETURN hedgerow.ok(hedgerow.book_json(new_id));
@@ -278,13 +262,10 @@ AS $$
 DECLARE
   r data.resources := hedgerow.owned_resource('book', hedgerow.arg_uuid(args, 'id'));
   level data.visibility := hedgerow.arg_visibility(args, 'privacy_override');
-  new_title text := hedgerow.arg_text(args, 'title');
+  new_title text := hedgerow.check_length(hedgerow.arg_text(args, 'title'), 'title', 0, 300);
 BEGIN
   IF NOT (args ? 'privacy_override' OR args ? 'title') THEN
     PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'send privacy_override (public, unlisted, private or null) or title');
-  END IF;
-  IF char_length(new_title) > 300 THEN
-    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'title must be at most 300 characters');
   END IF;
   IF args ? 'privacy_override' THEN
     UPDATE data.resources SET visibility = level WHERE id = r.id;

@@ -42,23 +42,18 @@ AS $$
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.plan_html(uuid) TO hedgerow_anon, hedgerow_user;
 
--- Validates plan fields when given: title 1–200 characters, filename 1–255, content ≤ 1 MiB.
-CREATE FUNCTION hedgerow.check_plan_fields(title text, filename text, content text) RETURNS void
+-- `content` (when given) if it is at most 1 MiB, else a 413.
+CREATE FUNCTION hedgerow.check_plan_content(content text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
-  IF title IS NOT NULL AND char_length(title) NOT BETWEEN 1 AND 200 THEN
-    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'title must be 1 to 200 characters');
-  END IF;
-  IF filename IS NOT NULL AND char_length(filename) NOT BETWEEN 1 AND 255 THEN
-    PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'filename must be 1 to 255 characters');
-  END IF;
   IF octet_length(content) > 1048576 THEN
     PERFORM hedgerow.fail(413, 'CONTENT_TOO_LARGE', 'content must be at most 1 MiB');
   END IF;
+  RETURN content;
 END
 $$;
-GRANT EXECUTE ON FUNCTION hedgerow.check_plan_fields(text, text, text) TO hedgerow_user;
+GRANT EXECUTE ON FUNCTION hedgerow.check_plan_content(text) TO hedgerow_user;
 
 -- POST /api/plans {title, filename, content, is_public? | visibility?}: private unless asked
 -- otherwise or the owner's default_plan_visibility says so. Every plan gets its share link at
@@ -68,13 +63,12 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   me uuid := hedgerow.require_user();
-  title text := hedgerow.arg_required_text(args, 'title');
-  filename text := hedgerow.arg_required_text(args, 'filename');
-  content text := hedgerow.arg_required_text(args, 'content');
+  title text := hedgerow.check_length(hedgerow.arg_required_text(args, 'title'), 'title', 1, 200);
+  filename text := hedgerow.check_length(hedgerow.arg_required_text(args, 'filename'), 'filename', 1, 255);
+  content text := hedgerow.check_plan_content(hedgerow.arg_required_text(args, 'content'));
   level data.visibility := hedgerow.requested_visibility(args);
   new_id uuid;
 BEGIN
-  PERFORM hedgerow.check_plan_fields(title, filename, content);
   new_id := hedgerow.create_resource('plan', level,
     (SELECT st.default_plan_visibility FROM data.settings st WHERE st.user_id = me));
   INSERT INTO data.plans (id, title, filename, content) VALUES (new_id, title, filename, content);
@@ -91,8 +85,8 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
   me uuid := hedgerow.require_user();
-  page_limit int := hedgerow.arg_int(args, 'limit', 20, 1, 100);
-  page_offset int := hedgerow.arg_int(args, 'offset', 0, 0, 1000000000);
+  page_limit int := hedgerow.page_limit(args);
+  page_offset int := hedgerow.page_offset(args);
 BEGIN
   RETURN hedgerow.page(
     (SELECT coalesce(jsonb_agg(item ORDER BY n), '[]') FROM (
@@ -120,12 +114,11 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   r data.resources := hedgerow.owned_resource('plan', hedgerow.arg_uuid(args, 'id'));
-  new_title text := hedgerow.arg_text(args, 'title');
-  new_filename text := hedgerow.arg_text(args, 'filename');
-  new_content text := hedgerow.arg_text(args, 'content');
+  new_title text := hedgerow.check_length(hedgerow.arg_text(args, 'title'), 'title', 1, 200);
+  new_filename text := hedgerow.check_length(hedgerow.arg_text(args, 'filename'), 'filename', 1, 255);
+  new_content text := hedgerow.check_plan_content(hedgerow.arg_text(args, 'content'));
   level data.visibility := hedgerow.requested_visibility(args);
 BEGIN
-  PERFORM hedgerow.check_plan_fields(new_title, new_filename, new_content);
   UPDATE data.plans p
      SET title = coalesce(new_title, p.title), filename = coalesce(new_filename, p.filename),
          content = coalesce(new_content, p.content), updated_at = now()

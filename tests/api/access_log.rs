@@ -1,11 +1,9 @@
 //! Where access-log rows come from and how long they stay: the client IP (X-Forwarded-For
 //! only from trusted proxies), IP truncation, and pruning by operators.
 
-use std::process::Command;
-
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_with, test_server};
+use crate::helpers::{TestApp, hedgerow_cli, spawn_app, spawn_app_with};
 use crate::sessions::create_session;
 
 async fn logged_ips(app: &TestApp) -> Vec<String> {
@@ -90,14 +88,7 @@ async fn hedgerow_logs_prune_deletes_only_rows_past_retention() {
         )
         .await
         .unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_hedgerow"))
-        .args(["logs", "prune", "--older-than", "90d"])
-        .env(
-            "HEDGEROW_ADMIN_DATABASE_URL",
-            test_server().admin_url(&app.database),
-        )
-        .output()
-        .unwrap();
+    let output = hedgerow_cli(&app.database, &["logs", "prune", "--older-than", "90d"]);
     assert!(
         output.status.success(),
         "{}",

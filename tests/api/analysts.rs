@@ -1,23 +1,14 @@
 //! Analysts made with `hedgerow analyst`, logged in with the printed connection string over
 //! TCP and a password: their view, their limits, and the analytics schema.
 
-use std::process::Command;
-
 use serde_json::json;
 use tokio_postgres::error::SqlState;
 
-use crate::helpers::{TestApp, spawn_app, test_server};
+use crate::helpers::{TestApp, hedgerow_cli, spawn_app};
 use crate::sessions::create_session;
 
 fn hedgerow(app: &TestApp, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hedgerow"))
-        .args(args)
-        .env(
-            "HEDGEROW_ADMIN_DATABASE_URL",
-            test_server().admin_url(&app.database),
-        )
-        .output()
-        .unwrap()
+    hedgerow_cli(&app.database, args)
 }
 
 /// Creates an analyst with the CLI and logs in with the connection string it printed.

@@ -1,21 +1,12 @@
 //! The invariants of `hedgerow check` (DESIGN §3, §7), read from the catalog of a migrated
 //! database — and proof that each check notices when its invariant is broken.
 
-use std::process::Command;
-
 use hedgerow::db::check;
 
-use crate::helpers::{spawn_app, test_server};
+use crate::helpers::{hedgerow_cli, spawn_app};
 
 fn hedgerow_check(database: &str) -> (bool, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_hedgerow"))
-        .arg("check")
-        .env(
-            "HEDGEROW_ADMIN_DATABASE_URL",
-            test_server().admin_url(database),
-        )
-        .output()
-        .unwrap();
+    let output = hedgerow_cli(database, &["check"]);
     (
         output.status.success(),
         String::from_utf8_lossy(&output.stdout).into_owned(),

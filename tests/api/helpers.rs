@@ -172,6 +172,19 @@ async fn start_test_server() -> TestServer {
     server
 }
 
+/// Runs the `hedgerow` binary as an operator of `database` (its superuser as
+/// HEDGEROW_ADMIN_DATABASE_URL).
+pub fn hedgerow_cli(database: &str, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_hedgerow"))
+        .args(args)
+        .env(
+            "HEDGEROW_ADMIN_DATABASE_URL",
+            test_server().admin_url(database),
+        )
+        .output()
+        .unwrap()
+}
+
 /// A directory for this run's cluster, in the system temp dir (reachable by the postgres
 /// user when tests run as root); directories of earlier runs whose process is gone are removed.
 fn throwaway_dir() -> PathBuf {
@@ -372,4 +385,22 @@ pub async fn analyst(app: &TestApp, mapped_to: Option<Uuid>) -> tokio_postgres::
         .await
         .unwrap();
     connect_config(&test_server().login_config(&name, &password, &app.database)).await
+}
+
+/// A visibility level, as the privacy models of the tests name it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Level {
+    Public,
+    Unlisted,
+    Private,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Public => "public",
+            Level::Unlisted => "unlisted",
+            Level::Private => "private",
+        }
+    }
 }

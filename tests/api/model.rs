@@ -10,25 +10,8 @@ use proptest::prelude::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{TestApp, TestUser, analyst, spawn_app};
+use crate::helpers::{Level, TestApp, TestUser, analyst, spawn_app};
 use crate::shelves::isbn;
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Level {
-    Public,
-    Unlisted,
-    Private,
-}
-
-impl Level {
-    fn name(self) -> &'static str {
-        match self {
-            Level::Public => "public",
-            Level::Unlisted => "unlisted",
-            Level::Private => "private",
-        }
-    }
-}
 
 fn level() -> impl Strategy<Value = Level> {
     prop_oneof![

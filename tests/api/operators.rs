@@ -1,18 +1,9 @@
 //! Operators' commands against a real database: migrate --dry-run and --status.
 
-use std::process::Command;
-
-use crate::helpers::{spawn_app, test_server};
+use crate::helpers::{hedgerow_cli, spawn_app, test_server};
 
 fn hedgerow(args: &[&str], database: &str) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_hedgerow"))
-        .args(args)
-        .env(
-            "HEDGEROW_ADMIN_DATABASE_URL",
-            test_server().admin_url(database),
-        )
-        .output()
-        .unwrap();
+    let output = hedgerow_cli(database, args);
     assert!(
         output.status.success(),
         "{}",

@@ -4,15 +4,8 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, TestUser, analyst, spawn_app};
+use crate::helpers::{Level, TestApp, TestUser, analyst, spawn_app};
 use crate::shelves::{add_book, create_shelf, isbn};
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Level {
-    Public,
-    Unlisted,
-    Private,
-}
 
 const LEVELS: [Level; 3] = [Level::Public, Level::Unlisted, Level::Private];
 const OVERRIDES: [Option<Level>; 4] = [
@@ -21,16 +14,6 @@ const OVERRIDES: [Option<Level>; 4] = [
     Some(Level::Unlisted),
     Some(Level::Private),
 ];
-
-impl Level {
-    fn name(self) -> &'static str {
-        match self {
-            Level::Public => "public",
-            Level::Unlisted => "unlisted",
-            Level::Private => "private",
-        }
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Viewer {
