@@ -61,13 +61,14 @@ pub async fn run(args: AnalystArgs) -> CliResult {
                 format!("user {user}")
             });
             println!("analyst {name} created; it sees what {view} sees");
-            if !password_stdin {
+            if password_stdin {
+                let url = connection_string(&url, &name, None)?;
+                println!("connect:  psql '{url}'  (with your password)");
+            } else {
                 println!("password (shown once): {password}");
+                let url = connection_string(&url, &name, Some(&password))?;
+                println!("connect:  psql '{url}'");
             }
-            println!(
-                "connect:  psql '{}'",
-                connection_string(&url, &name, &password)?
-            );
         }
         AnalystCommand::List => {
             for analyst in analysts::list(&client).await? {
@@ -83,8 +84,13 @@ pub async fn run(args: AnalystArgs) -> CliResult {
     Ok(())
 }
 
-/// The analyst's own connection string to the admin connection's server and database.
-fn connection_string(admin_url: &str, name: &str, password: &str) -> Result<String, String> {
+/// The analyst's own connection string to the admin connection's server and database, with
+/// the password when given.
+fn connection_string(
+    admin_url: &str,
+    name: &str,
+    password: Option<&str>,
+) -> Result<String, String> {
     let config: tokio_postgres::Config = admin_url.parse().map_err(|e| format!("{e}"))?;
     let host = match config.get_hosts().first() {
         Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
@@ -92,10 +98,11 @@ fn connection_string(admin_url: &str, name: &str, password: &str) -> Result<Stri
     };
     let port = config.get_ports().first().copied().unwrap_or(5432);
     let database = config.get_dbname().unwrap_or("postgres");
-    let password = utf8_percent_encode(password, NON_ALPHANUMERIC);
-    Ok(format!(
-        "postgres://{name}:{password}@{host}:{port}/{database}"
-    ))
+    let credentials = match password {
+        Some(password) => format!("{name}:{}", utf8_percent_encode(password, NON_ALPHANUMERIC)),
+        None => name.to_string(),
+    };
+    Ok(format!("postgres://{credentials}@{host}:{port}/{database}"))
 }
 
 #[cfg(test)]
@@ -104,15 +111,13 @@ mod tests {
 
     #[test]
     fn connection_strings_point_at_the_admin_connections_database_with_an_encoded_password() {
-        let url = connection_string(
-            "postgres://postgres:x@db.internal:6543/hedgerow",
-            "ana",
-            "p@ss word",
-        )
-        .unwrap();
+        let admin = "postgres://postgres:x@db.internal:6543/hedgerow";
+        let url = connection_string(admin, "ana", Some("p@ss word")).unwrap();
         assert_eq!(
             url,
             "postgres://ana:p%40ss%20word@db.internal:6543/hedgerow"
         );
+        let url = connection_string(admin, "ana", None).unwrap();
+        assert_eq!(url, "postgres://ana@db.internal:6543/hedgerow");
     }
 }

@@ -294,3 +294,43 @@ async fn totals_over_all_data_never_show_a_group_smaller_than_k() {
         .get(0);
     assert_eq!(by_kind, 7);
 }
+
+#[tokio::test]
+async fn a_password_from_stdin_is_used_and_never_printed() {
+    use std::io::Write;
+    let app = spawn_app().await;
+    let name = unique("stdin");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hedgerow"))
+        .args(["analyst", "add", &name, "--password-stdin"])
+        .env(
+            "HEDGEROW_ADMIN_DATABASE_URL",
+            crate::helpers::test_server().admin_url(&app.database),
+        )
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"correct horse battery\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !stdout.contains("correct horse"),
+        "the password was echoed: {stdout}"
+    );
+    assert!(!stdout.contains("shown once"));
+    let config =
+        crate::helpers::test_server().login_config(&name, "correct horse battery", &app.database);
+    let client = crate::helpers::connect_config(&config).await;
+    let me: String = client
+        .query_one("SELECT session_user::text", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(me, name);
+}
