@@ -13,6 +13,8 @@ GRANT INSERT (kind, owner_id, parent_id, visibility, effective_visibility),
 -- the child is overridden to private, its parent — is granted to; a bearer of an active share
 -- link for it or, on the same terms, for its parent. A plain SELECT addresses nothing and
 -- carries no token, so it lists only public and one's own things.
+-- (shared_resource_ids() sits in FROM so the planner inlines it: called in a target list it
+-- was planned afresh by every statement, about 10 ms.)
 CREATE POLICY "Resources are readable as their privacy allows" ON data.resources
   FOR SELECT TO hedgerow_anon, hedgerow_user, hedgerow_analyst
   USING (
@@ -21,8 +23,9 @@ CREATE POLICY "Resources are readable as their privacy allows" ON data.resources
     OR (effective_visibility = 'unlisted'
         AND (id = (SELECT hedgerow.addressed_id())
              OR (visibility IS NULL AND parent_id = (SELECT hedgerow.addressed_id()))))
-    OR id IN (SELECT hedgerow.shared_resource_ids())
-    OR (visibility IS DISTINCT FROM 'private' AND parent_id IN (SELECT hedgerow.shared_resource_ids()))
+    OR id IN (SELECT shared.id FROM hedgerow.shared_resource_ids() AS shared(id))
+    OR (visibility IS DISTINCT FROM 'private'
+        AND parent_id IN (SELECT shared.id FROM hedgerow.shared_resource_ids() AS shared(id)))
   );
 
 -- Users create resources only as their own.

@@ -332,8 +332,10 @@ DECLARE
 BEGIN
   EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', content);
   EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', content);
+  -- A scalar subquery, not EXISTS: the planner turns EXISTS into a hash of every resource
+  -- the caller may see (a scan of them all); this is one index probe per content row.
   EXECUTE format('CREATE POLICY %I ON %s FOR SELECT TO hedgerow_anon, hedgerow_user, hedgerow_analyst '
-                 'USING (EXISTS (SELECT FROM data.resources r WHERE r.id = %s.id))',
+                 'USING (id = (SELECT r.id FROM data.resources r WHERE r.id = %s.id))',
                  'Readable when its resource is', content, content);
   EXECUTE format('CREATE POLICY %I ON %s FOR INSERT TO hedgerow_user WITH CHECK (%s)',
                  'Written by the resource''s owner', content, owned);

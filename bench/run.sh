@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Reproduces the benchmarks: a release build on its embedded PostgreSQL, seeded with
+# hedgerow-bench (SEED_ARGS), each scenario driven by wrk at each concurrency in CONCURRENCY,
+# and the ceiling — pgbench running exactly the transaction the server sends for the point read,
+# prepared, with as many connections. Writes bench/results.tsv and prints a table.
+# Needs wrk and pgbench (apt-get install -y wrk postgresql). Loopback only; stops by itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+CONCURRENCY=${CONCURRENCY:-"1 8 32"}
+SEED_ARGS=${SEED_ARGS:-}
+PORT=${PORT:-3903}
+for tool in wrk python3; do command -v "$tool" >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }; done
+pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
+
+cargo build --release -q --bins
+work=$(mktemp -d /tmp/hedgerow-bench.XXXXXX)
+chmod 755 "$work"
+export HEDGEROW_DATA_DIR="$work/data"
+bin=target/release
+HEDGEROW_LISTEN="127.0.0.1:$PORT" HEDGEROW_SHARE_RATE_LIMIT=0 HEDGEROW_POOL_SIZE=32 RUST_LOG=warn \
+  "$bin/hedgerow" serve >"$work/serve.log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
+
+secret() { python3 -c "import json; print(json.load(open('$work/data/embedded.json'))['$1'])"; }
+db_port=$(secret port)
+admin="postgres://postgres:$(secret admin_password)@127.0.0.1:$db_port/hedgerow"
+export PGPASSWORD
+PGPASSWORD=$(secret authenticator_password)
+echo "bench: seeding ($SEED_ARGS)"
+# shellcheck disable=SC2086
+"$bin/hedgerow-bench" seed --database-url "$admin" $SEED_ARGS
+sql() { psql "$admin" -Atqc "$1"; }
+
+# The fixtures of the scenarios, read from the seeded data.
+read -r session owner < <(sql "SELECT id, owner_id FROM data.resources WHERE kind = 'session' AND effective_visibility = 'private' ORDER BY id LIMIT 1" | tr '|' ' ')
+share=$(sql "SELECT l.token FROM data.share_links l JOIN data.resources r ON r.id = l.resource_id WHERE r.kind = 'session' AND r.effective_visibility = 'private' ORDER BY l.id LIMIT 1")
+track=$(sql "SELECT track FROM data.sessions GROUP BY track ORDER BY count(*) DESC LIMIT 1")
+deep=$(sql "SELECT hedgerow.keyset_cursor(s.recorded_at, s.id) FROM data.sessions s JOIN data.resources r ON r.id = s.id
+             WHERE r.effective_visibility = 'public' ORDER BY s.recorded_at DESC, s.id DESC OFFSET 200000 LIMIT 1")
+[ -n "$deep" ] || deep=$(sql "SELECT hedgerow.keyset_cursor(s.recorded_at, s.id) FROM data.sessions s JOIN data.resources r ON r.id = s.id
+             WHERE r.effective_visibility = 'public' ORDER BY s.recorded_at DESC, s.id DESC
+            OFFSET (SELECT count(*) / 2 FROM data.resources WHERE kind = 'session' AND effective_visibility = 'public') LIMIT 1")
+token=$("$bin/hedgerow" token --sub "$owner" --ttl 2h)
+track_q=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$track")
+
+results=bench/results.tsv
+printf 'scenario\tconcurrency\trequests_per_s\tp50_ms\tp99_ms\terrors\n' >"$results"
+threads() { if [ "$1" -lt 2 ]; then echo "$1"; else echo 2; fi; }
+scenario() {  # name method path token body
+  for c in $CONCURRENCY; do
+    line=$(BENCH_METHOD=$2 BENCH_PATH=$3 BENCH_TOKEN=$4 BENCH_BODY=$5 \
+           wrk -t"$(threads "$c")" -c"$c" -d"$DURATION" -s bench/request.lua "http://127.0.0.1:$PORT" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$5}')
+    printf '%s\t%s\t%s\n' "$1" "$c" "$line" | tee -a "$results"
+  done
+}
+scenario "point read (owner, private session)" GET "/api/sessions/$session" "$token" ""
+scenario "read via share link (anonymous)" GET "/api/shared/$share" "" ""
+scenario "feed, track filter, first page" GET "/api/public/sessions?track=$track_q&limit=20" "" ""
+scenario "feed, deep page by cursor" GET "/api/public/sessions?limit=20&cursor=$deep" "" ""
+scenario "discovery with search" GET "/api/shelves/public?search=poetry&limit=20" "" ""
+scenario "profile PATCH" PATCH "/api/auth/profile" "$token" '{"display_name": "Benchmarked"}'
+
+# The ceiling: the same four statements the server sends for the point read, prepared.
+claims="{\"sub\": \"$owner\"}"
+cat >"$work/point_read.sql" <<SQL
+BEGIN;
+SELECT set_config('role', 'hedgerow_user', true), set_config('request.jwt.claims', '$claims', true), set_config('request.method', 'GET', true), set_config('request.path', '/api/sessions/$session', true), set_config('request.headers', '{}', true), set_config('request.ip', '127.0.0.1', true), set_config('request.share_token', '', true), set_config('statement_timeout', '10000', true), set_config('hedgerow.public_url', '', true), set_config('hedgerow.signup_url', '', true), set_config('hedgerow.truncate_ips', 'off', true);
+WITH r AS MATERIALIZED (SELECT api.get_session('{"id": "$session"}'::text::jsonb)::text AS body) SELECT body, current_setting('response.status', true) FROM r;
+COMMIT;
+SQL
+for c in $CONCURRENCY; do
+  tps=$("$pgbench" -n -M prepared -c "$c" -j "$(threads "$c")" -T "${DURATION%s}" -f "$work/point_read.sql" \
+        -h 127.0.0.1 -p "$db_port" -U hedgerow_authenticator hedgerow 2>/dev/null | awk '/^tps/ {print $3; exit}')
+  printf 'pgbench ceiling (point read SQL)\t%s\t%s\t\t\t0\n' "$c" "$tps" | tee -a "$results"
+done
+echo "bench: results in $results (work dir $work)"
