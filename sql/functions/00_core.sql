@@ -244,13 +244,13 @@ $$;
 GRANT EXECUTE ON FUNCTION hedgerow.html_escape(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
 -- An opaque keyset cursor: the last row's (timestamp, id), for lists ordered by both, newest
--- first.
+-- first. (base64 wraps lines at 76 characters; the newlines are dropped with the padding.)
 CREATE FUNCTION hedgerow.keyset_cursor(recorded timestamptz, id uuid) RETURNS text
 LANGUAGE sql IMMUTABLE
 AS $$
   SELECT rtrim(translate(encode(convert_to(
     to_char(recorded AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '|' || id, 'UTF8'), 'base64'),
-    '+/', '-_'), '=')
+    E'+/\n', '-_'), '=')
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.keyset_cursor(timestamptz, uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 

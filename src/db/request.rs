@@ -12,13 +12,15 @@ use tokio_postgres::{Statement, types::ToSql};
 
 /// Sets the transaction-local context that policies and functions read, server settings
 /// included: per transaction, so no session state is needed (poolers that share server
-/// connections between clients cannot mix them up).
+/// connections between clients cannot mix them up). JIT is off: on million-row tables the
+/// estimated costs pass jit_above_cost and compiling took 1.4 s of a 0.7 ms feed page.
 const SET_CONTEXT: &str = "SELECT set_config('role', $1, true), \
      set_config('request.jwt.claims', $2, true), set_config('request.method', $3, true), \
      set_config('request.path', $4, true), set_config('request.headers', $5, true), \
      set_config('request.ip', $6, true), set_config('request.share_token', $7, true), \
      set_config('statement_timeout', $8, true), set_config('hedgerow.public_url', $9, true), \
-     set_config('hedgerow.signup_url', $10, true), set_config('hedgerow.truncate_ips', $11, true)";
+     set_config('hedgerow.signup_url', $10, true), set_config('hedgerow.truncate_ips', $11, true), \
+     set_config('jit', 'off', true)";
 
 /// What the transaction knows about the request.
 #[derive(Debug, Clone)]
