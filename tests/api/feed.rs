@@ -97,7 +97,12 @@ async fn offset_and_cursor_pagination_walk_the_same_feed() {
         walked.extend(ids(&page.body));
         match page.body["pagination"]["next_cursor"].as_str() {
             Some(cursor) => {
-                assert!(cursor.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{cursor:?} is not URL-safe");
+                assert!(
+                    cursor
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                    "{cursor:?} is not URL-safe"
+                );
                 path = format!("/api/public/sessions?limit=3&cursor={cursor}");
             }
             None => break,
