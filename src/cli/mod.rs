@@ -69,11 +69,7 @@ impl AdminConnection {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("starting the async runtime");
-    let result = runtime.block_on(async {
+    run_command(async {
         match cli.command {
             Command::Serve => serve::run().await,
             Command::Migrate(args) => migrate::run(args).await,
@@ -82,8 +78,16 @@ pub fn main() -> ExitCode {
             Command::Analyst(args) => analyst::run(args).await,
             Command::Check(admin) => check::run(admin).await,
         }
-    });
-    match result {
+    })
+}
+
+/// Runs a command on a multi-threaded runtime; an error is printed as `error: …` and exits 1.
+pub fn run_command(command: impl std::future::Future<Output = CliResult>) -> ExitCode {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("starting the async runtime");
+    match runtime.block_on(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
