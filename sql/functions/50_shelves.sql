@@ -108,8 +108,21 @@ LANGUAGE sql IMMUTABLE STRICT
 AS $$ SELECT replace(replace(replace(search, '\', '\\'), '%', '\%'), '_', '\_') $$;
 GRANT EXECUTE ON FUNCTION hedgerow.like_escape(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
+-- Ids of public shelves whose names contain `pattern` (an ILIKE pattern). SECURITY DEFINER
+-- because ILIKE is not leakproof: under row-level security it may only run after each row's
+-- policy, so the trigram index could not serve a search. It returns public shelves only,
+-- whose names anyone may read anyway.
+CREATE FUNCTION hedgerow.public_shelves_named_like(pattern text) RETURNS SETOF uuid
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+AS $$
+  SELECT sh.id FROM data.shelves sh JOIN data.resources r ON r.id = sh.id
+   WHERE sh.name ILIKE pattern AND r.kind = 'shelf' AND r.effective_visibility = 'public'
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.public_shelves_named_like(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
 -- One page of shelves, most recently updated first: of `owner` (any owner when NULL), public
--- ones only when `public_only`, names containing `search` (case-insensitive) when given.
+-- ones only when `public_only`, public ones whose names contain `search` (case-insensitive)
+-- when given.
 CREATE FUNCTION hedgerow.shelf_page(owner uuid, public_only boolean, search text, args jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
@@ -119,7 +132,8 @@ DECLARE
   filters text := concat_ws(' AND ', 'r.kind = ''shelf''',
                             CASE WHEN public_only THEN 'r.effective_visibility = ''public''' END,
                             CASE WHEN owner IS NOT NULL THEN 'r.owner_id = $1' END,
-                            CASE WHEN search IS NOT NULL THEN 'sh.name ILIKE $2' END);
+                            CASE WHEN search IS NOT NULL
+                                 THEN 'sh.id IN (SELECT hedgerow.public_shelves_named_like($2))' END);
   pattern text := '%' || hedgerow.like_escape(search) || '%';
   items jsonb;
   total bigint;
