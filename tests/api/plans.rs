@@ -17,6 +17,16 @@ fn plan_body() -> Value {
     json!({ "title": "Launch plan", "filename": "launch.md", "content": "# Step 1\nShip it." })
 }
 
+/// The owner invites someone to the plan (body: {username, expires_at?}).
+async fn invite(app: &TestApp, owner: &TestUser, plan: &str, body: Value) -> Reply {
+    app.post(
+        &format!("/api/plans/{plan}/access"),
+        Some(&owner.token),
+        body,
+    )
+    .await
+}
+
 async fn put(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> Reply {
     app.request(Method::PUT, path, token, Some(body)).await
 }
@@ -417,12 +427,7 @@ async fn checklist_revoke_access_and_the_user_can_no_longer_read() {
     let owner = app.user("revoke_owner").await;
     let guest = app.user("revoked_guest").await;
     let plan = create_plan(&app, &owner, plan_body()).await;
-    app.post(
-        &format!("/api/plans/{plan}/access"),
-        Some(&owner.token),
-        json!({ "username": "revoked_guest" }),
-    )
-    .await;
+    invite(&app, &owner, &plan, json!({ "username": "revoked_guest" })).await;
     assert_eq!(
         app.get(&format!("/api/plans/{plan}"), Some(&guest.token))
             .await
@@ -471,13 +476,13 @@ async fn an_expired_grant_gives_nothing() {
     let owner = app.user("expiry_owner").await;
     let guest = app.user("expiring_guest").await;
     let plan = create_plan(&app, &owner, plan_body()).await;
-    let granted = app
-        .post(
-            &format!("/api/plans/{plan}/access"),
-            Some(&owner.token),
-            json!({ "username": "expiring_guest", "expires_at": "2999-01-01T00:00:00Z" }),
-        )
-        .await;
+    let granted = invite(
+        &app,
+        &owner,
+        &plan,
+        json!({ "username": "expiring_guest", "expires_at": "2999-01-01T00:00:00Z" }),
+    )
+    .await;
     assert_eq!(
         granted.body["data"]["expires_at"],
         "2999-01-01T00:00:00+00:00"
@@ -508,13 +513,13 @@ async fn an_expired_grant_gives_nothing() {
             .body["pagination"]["total"],
         0
     );
-    let past = app
-        .post(
-            &format!("/api/plans/{plan}/access"),
-            Some(&owner.token),
-            json!({ "username": "expiring_guest", "expires_at": "2001-01-01T00:00:00Z" }),
-        )
-        .await;
+    let past = invite(
+        &app,
+        &owner,
+        &plan,
+        json!({ "username": "expiring_guest", "expires_at": "2001-01-01T00:00:00Z" }),
+    )
+    .await;
     assert_eq!(past.status, StatusCode::BAD_REQUEST);
 }
 
@@ -524,12 +529,7 @@ async fn checklist_access_logs_show_all_visitors_to_the_owner_only() {
     let owner = app.user("log_owner").await;
     let guest = app.user("log_guest").await;
     let plan = create_plan(&app, &owner, plan_body()).await;
-    app.post(
-        &format!("/api/plans/{plan}/access"),
-        Some(&owner.token),
-        json!({ "username": "log_guest" }),
-    )
-    .await;
+    invite(&app, &owner, &plan, json!({ "username": "log_guest" })).await;
     put(
         &app,
         &format!("/api/plans/{plan}/privacy"),
@@ -628,4 +628,92 @@ async fn access_logs_page_by_cursor_100_at_a_time() {
     assert_eq!(second.body["pagination"]["next_cursor"], json!(null));
     let last_of_first = first.body["data"][99]["accessed_at"].as_str().unwrap();
     assert!(rows[0]["accessed_at"].as_str().unwrap() < last_of_first);
+}
+
+#[tokio::test]
+async fn invitations_show_up_for_the_invited_user_only() {
+    let app = spawn_app().await;
+    let owner = app.user("lister_owner").await;
+    let guest = app.user("lister_guest").await;
+    let stranger = app.user("lister_stranger").await;
+    let plan = create_plan(&app, &owner, plan_body()).await;
+    invite(&app, &owner, &plan, json!({ "username": "lister_guest" })).await;
+    let guests = app.get("/api/shared-with-me", Some(&guest.token)).await;
+    assert_eq!(guests.body["pagination"]["total"], 1);
+    for user in [&stranger, &owner] {
+        let theirs = app.get("/api/shared-with-me", Some(&user.token)).await;
+        assert_eq!(
+            theirs.body["pagination"]["total"], 0,
+            "someone else's invitation leaked"
+        );
+    }
+    assert_eq!(
+        app.get("/api/shared-with-me", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_plans_page_opens_only_with_that_plans_own_token() {
+    let app = spawn_app().await;
+    let owner = app.user("page_plan_owner").await;
+    let shared = create_plan(&app, &owner, plan_body()).await;
+    let other = create_plan(&app, &owner, plan_body()).await;
+    put(
+        &app,
+        &format!("/api/plans/{shared}/privacy"),
+        Some(&owner.token),
+        json!({ "share_link_enabled": true }),
+    )
+    .await;
+    let token = token_of(
+        &app.get(
+            &format!("/api/plans/{shared}/share-link"),
+            Some(&owner.token),
+        )
+        .await,
+    );
+    let page = |plan: &str| {
+        app.http
+            .get(format!("{}/plans/{plan}?token={token}", app.address))
+            .send()
+    };
+    assert_eq!(page(&shared).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        page(&other).await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "a token opened a plan it was not made for"
+    );
+}
+
+#[tokio::test]
+async fn only_the_owner_reads_a_public_plans_share_link() {
+    let app = spawn_app().await;
+    let owner = app.user("public_link_owner").await;
+    let other = app.user("public_link_other").await;
+    let plan = create_plan(
+        &app,
+        &owner,
+        json!({ "title": "t", "filename": "f", "content": "c", "is_public": true }),
+    )
+    .await;
+    let reply = app
+        .get(&format!("/api/plans/{plan}/share-link"), Some(&other.token))
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert!(reply.body["data"].is_null());
+    let regenerated = app
+        .post(
+            &format!("/api/plans/{plan}/share-link/regenerate"),
+            Some(&other.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(regenerated.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get(&format!("/api/plans/{plan}/share-link"), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 }
