@@ -19,7 +19,7 @@ CREATE POLICY "Resources are readable as their privacy allows" ON data.resources
   FOR SELECT TO hedgerow_anon, hedgerow_user, hedgerow_analyst
   USING (
     owner_id = (SELECT hedgerow.current_user_id())
-    OR effective_visibility = 'public'
+    OR listed
     OR (effective_visibility = 'unlisted'
         AND (id = (SELECT hedgerow.addressed_id())
              OR (visibility IS NULL AND parent_id = (SELECT hedgerow.addressed_id()))))

@@ -2,6 +2,65 @@
 -- Lap sessions (seed 000): /api/sessions, /api/public/sessions, and the session's shared page.
 -- =====================================================================
 
+-- data.sessions.listed mirrors its resource's `listed`, so the feed
+-- walks an index of public sessions and the per-track counts come from this table's own rows.
+-- SECURITY DEFINER: no API role may write `listed` or the counters.
+CREATE FUNCTION hedgerow.sessions_before_insert() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+  NEW.listed := coalesce((SELECT r.listed FROM data.resources r WHERE r.id = NEW.id), false);
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER sessions_before_insert BEFORE INSERT ON data.sessions
+  FOR EACH ROW EXECUTE FUNCTION hedgerow.sessions_before_insert();
+
+CREATE FUNCTION hedgerow.sessions_follow_visibility() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+  UPDATE data.sessions s SET listed = n.listed
+    FROM new_rows n
+   WHERE s.id = n.id AND n.kind = 'session' AND s.listed <> n.listed;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER resources_list_sessions AFTER UPDATE ON data.resources
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION hedgerow.sessions_follow_visibility();
+
+-- Public sessions per track (scope = track) in data.public_counts.
+CREATE FUNCTION hedgerow.count_public_sessions() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+  -- Each transition table exists only for the events that have it, hence one query per event.
+  IF TG_OP = 'INSERT' THEN
+    PERFORM hedgerow.add_public_counts(array_agg(('session', track, 1)::data.public_counts))
+       FROM new_rows WHERE listed;
+  ELSIF TG_OP = 'DELETE' THEN
+    PERFORM hedgerow.add_public_counts(array_agg(('session', track, -1)::data.public_counts))
+       FROM old_rows WHERE listed;
+  ELSE
+    PERFORM hedgerow.add_public_counts(array_agg(('session', d.track, d.n)::data.public_counts))
+       FROM (SELECT track, 1 AS n FROM new_rows WHERE listed
+             UNION ALL
+             SELECT track, -1 FROM old_rows WHERE listed) d;
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER sessions_count_public_inserted AFTER INSERT ON data.sessions
+  REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION hedgerow.count_public_sessions();
+CREATE TRIGGER sessions_count_public_updated AFTER UPDATE ON data.sessions
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION hedgerow.count_public_sessions();
+CREATE TRIGGER sessions_count_public_deleted AFTER DELETE ON data.sessions
+  REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION hedgerow.count_public_sessions();
+
 -- A session as the API shows it, from its rows (no lookups: feeds build many of these).
 CREATE FUNCTION hedgerow.session_json(s data.sessions, r data.resources, owner data.profiles) RETURNS jsonb
 LANGUAGE sql STABLE
@@ -18,11 +77,13 @@ GRANT EXECUTE ON FUNCTION hedgerow.session_json(data.sessions, data.resources, d
 
 -- A session by id, as the caller may see it (NULL when they may not).
 CREATE FUNCTION hedgerow.session_json(session_id uuid) RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT hedgerow.session_json(s, r, p)
-    FROM data.sessions s JOIN data.resources r ON r.id = s.id JOIN data.profiles p ON p.id = r.owner_id
-   WHERE s.id = session_id
+BEGIN
+  RETURN (SELECT hedgerow.session_json(s, r, p)
+      FROM data.sessions s JOIN data.resources r ON r.id = s.id JOIN data.profiles p ON p.id = r.owner_id
+     WHERE s.id = session_id);
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.session_json(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
@@ -161,54 +222,63 @@ LANGUAGE sql VOLATILE
 AS $$ SELECT hedgerow.create_share_link('session', args) $$;
 GRANT EXECUTE ON FUNCTION api.share_session(jsonb) TO hedgerow_anon, hedgerow_user;
 
+-- One page of the feed from `rows`: the listed sessions in feed order, starting at the page,
+-- with one more row after it when there is more. Rows whose resource the caller may not read
+-- as public are dropped (`listed` only chose the index). The total is kept as sessions are
+-- written, never counted here.
+CREATE FUNCTION hedgerow.session_feed_page(rows data.sessions[], track text, page_limit int, page_offset int)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  items jsonb;
+  last_shown data.sessions := rows[page_limit];
+BEGIN
+  -- plpgsql keeps this statement's plan across calls: planning it (with every policy it
+  -- touches) costs more than running it.
+  SELECT coalesce(jsonb_agg(hedgerow.session_json(rows[n], r, p) ORDER BY n), '[]') INTO items
+    FROM generate_series(1, least(cardinality(rows), page_limit)) AS n
+    JOIN data.resources r ON r.id = (rows[n]).id AND r.listed
+    JOIN data.profiles p ON p.id = r.owner_id;
+  RETURN hedgerow.page(items, hedgerow.public_count('session', coalesce(track, '')), page_limit, page_offset,
+                       CASE WHEN cardinality(rows) > page_limit
+                            THEN hedgerow.keyset_cursor(last_shown.recorded_at, last_shown.id) END,
+                       true);
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.session_feed_page(data.sessions[], text, int, int) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+
 -- GET /api/public/sessions?track=&limit=&offset=&cursor=: public sessions of all users,
 -- newest first. `cursor` (from next_cursor) pages by keyset: as fast deep down as on page 1.
 CREATE FUNCTION api.public_sessions(args jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-  track text := hedgerow.arg_text(args, 'track');
+  on_track text := hedgerow.arg_text(args, 'track');
   page_limit int := hedgerow.page_limit(args);
   page_offset int := hedgerow.page_offset(args);
-  after_recorded timestamptz;
-  after_id uuid;
-  rows jsonb;
-  total bigint;
-  last_recorded timestamptz;
-  last_id uuid;
-  has_more boolean;
+  -- Without a cursor the page starts before everything.
+  after_recorded timestamptz := 'infinity';
+  after_id uuid := 'ffffffff-ffff-ffff-ffff-ffffffffffff';
 BEGIN
   IF args ? 'cursor' THEN
     SELECT c.recorded, c.id INTO after_recorded, after_id
       FROM hedgerow.parse_keyset_cursor(hedgerow.arg_required_text(args, 'cursor')) c;
     page_offset := 0;
   END IF;
-  -- Dynamic so each call is planned for its own filters (track or not, cursor or not).
-  -- One row past the page tells whether there is more. (n counts from the first row the
-  -- filters keep, before OFFSET skips any.)
-  EXECUTE format(
-    'WITH page AS ( '
-    '  SELECT s.id, s.recorded_at, hedgerow.session_json(s, r, p) AS item, '
-    '         row_number() OVER (ORDER BY s.recorded_at DESC, s.id DESC) AS n '
-    '    FROM data.sessions s JOIN data.resources r ON r.id = s.id '
-    '    JOIN data.profiles p ON p.id = r.owner_id '
-    '   WHERE r.effective_visibility = ''public'' %s %s '
-    '   ORDER BY s.recorded_at DESC, s.id DESC LIMIT $2 + 1 OFFSET $3) '
-    'SELECT coalesce(jsonb_agg(item ORDER BY n) FILTER (WHERE n <= $2 + $3), ''[]''), count(*) > $2, '
-    '       (SELECT recorded_at FROM page WHERE n = $2 + $3), (SELECT id FROM page WHERE n = $2 + $3) '
-    '  FROM page',
-    CASE WHEN track IS NOT NULL THEN 'AND s.track = $1' ELSE '' END,
-    CASE WHEN after_id IS NOT NULL THEN 'AND (s.recorded_at, s.id) < ($4, $5)' ELSE '' END)
-  INTO rows, has_more, last_recorded, last_id
-  USING track, page_limit, page_offset, after_recorded, after_id;
-  EXECUTE format(
-    'SELECT count(*) FROM data.sessions s JOIN data.resources r ON r.id = s.id '
-    ' WHERE r.effective_visibility = ''public'' %s',
-    CASE WHEN track IS NOT NULL THEN 'AND s.track = $1' ELSE '' END)
-  INTO total USING track;
-  RETURN hedgerow.page(rows, total, page_limit, page_offset,
-                       CASE WHEN has_more THEN hedgerow.keyset_cursor(last_recorded, last_id) END,
-                       true);
+  -- One static query per index (with or without a track), so both plans are kept.
+  IF on_track IS NULL THEN
+    RETURN hedgerow.session_feed_page(ARRAY(
+      SELECT s FROM data.sessions s
+       WHERE s.listed AND (s.recorded_at, s.id) < (after_recorded, after_id)
+       ORDER BY s.recorded_at DESC, s.id DESC LIMIT page_limit + 1 OFFSET page_offset),
+      on_track, page_limit, page_offset);
+  END IF;
+  RETURN hedgerow.session_feed_page(ARRAY(
+    SELECT s FROM data.sessions s
+     WHERE s.listed AND s.track = on_track AND (s.recorded_at, s.id) < (after_recorded, after_id)
+     ORDER BY s.recorded_at DESC, s.id DESC LIMIT page_limit + 1 OFFSET page_offset),
+    on_track, page_limit, page_offset);
 END
 $$;
 GRANT EXECUTE ON FUNCTION api.public_sessions(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;

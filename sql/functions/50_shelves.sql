@@ -9,7 +9,7 @@ CREATE FUNCTION hedgerow.public_book_count(shelf uuid) RETURNS bigint
 LANGUAGE sql STABLE
 AS $$
   SELECT count(*) FROM data.resources b
-   WHERE b.parent_id = shelf AND b.kind = 'book' AND b.effective_visibility = 'public'
+   WHERE b.parent_id = shelf AND b.kind = 'book' AND b.listed
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.public_book_count(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
@@ -38,27 +38,35 @@ GRANT EXECUTE ON FUNCTION hedgerow.book_json(data.books, data.resources) TO hedg
 
 -- A book by id, as the caller may see it.
 CREATE FUNCTION hedgerow.book_json(book uuid) RETURNS jsonb
-LANGUAGE sql STABLE
-AS $$ SELECT hedgerow.book_json(b, r) FROM data.books b JOIN data.resources r ON r.id = b.id WHERE b.id = book $$;
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+  RETURN (SELECT hedgerow.book_json(b, r) FROM data.books b JOIN data.resources r ON r.id = b.id WHERE b.id = book);
+END
+$$;
 GRANT EXECUTE ON FUNCTION hedgerow.book_json(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
 -- The books of a shelf the caller may see, oldest first.
 CREATE FUNCTION hedgerow.visible_books(shelf uuid) RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT coalesce(jsonb_agg(hedgerow.book_json(b, r) ORDER BY r.created_at, b.id), '[]')
-    FROM data.books b JOIN data.resources r ON r.id = b.id
-   WHERE b.shelf_id = shelf
+BEGIN
+  RETURN (SELECT coalesce(jsonb_agg(hedgerow.book_json(b, r) ORDER BY r.created_at, b.id), '[]')
+      FROM data.books b JOIN data.resources r ON r.id = b.id
+     WHERE b.shelf_id = shelf);
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.visible_books(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
 -- A shelf with the books the caller may see on it.
 CREATE FUNCTION hedgerow.shelf_json(shelf uuid) RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT hedgerow.shelf_summary(sh, r, p) || jsonb_build_object('books', hedgerow.visible_books(sh.id))
-    FROM data.shelves sh JOIN data.resources r ON r.id = sh.id JOIN data.profiles p ON p.id = r.owner_id
-   WHERE sh.id = shelf
+BEGIN
+  RETURN (SELECT hedgerow.shelf_summary(sh, r, p) || jsonb_build_object('books', hedgerow.visible_books(sh.id))
+      FROM data.shelves sh JOIN data.resources r ON r.id = sh.id JOIN data.profiles p ON p.id = r.owner_id
+     WHERE sh.id = shelf);
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.shelf_json(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
@@ -116,7 +124,7 @@ CREATE FUNCTION hedgerow.public_shelves_named_like(pattern text) RETURNS SETOF u
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
 AS $$
   SELECT sh.id FROM data.shelves sh JOIN data.resources r ON r.id = sh.id
-   WHERE sh.name ILIKE pattern AND r.kind = 'shelf' AND r.effective_visibility = 'public'
+   WHERE sh.name ILIKE pattern AND r.kind = 'shelf' AND r.listed
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.public_shelves_named_like(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
@@ -130,7 +138,7 @@ DECLARE
   page_limit int := hedgerow.page_limit(args);
   page_offset int := hedgerow.page_offset(args);
   filters text := concat_ws(' AND ', 'r.kind = ''shelf''',
-                            CASE WHEN public_only THEN 'r.effective_visibility = ''public''' END,
+                            CASE WHEN public_only THEN 'r.listed' END,
                             CASE WHEN owner IS NOT NULL THEN 'r.owner_id = $1' END,
                             CASE WHEN search IS NOT NULL
                                  THEN 'sh.id IN (SELECT hedgerow.public_shelves_named_like($2))' END);
@@ -146,8 +154,16 @@ BEGIN
     '    FROM data.shelves sh JOIN data.resources r ON r.id = sh.id JOIN data.profiles p ON p.id = r.owner_id '
     '   WHERE %s ORDER BY r.updated_at DESC, r.id DESC LIMIT $3 OFFSET $4) page', filters)
   INTO items USING owner, pattern, page_limit, page_offset;
-  EXECUTE format('SELECT count(*) FROM data.shelves sh JOIN data.resources r ON r.id = sh.id WHERE %s', filters)
-  INTO total USING owner, pattern;
+  -- Discovery's totals are public counts: kept as shelves are written, or counted by the
+  -- search function without a policy check per row. A profile's shelves are few.
+  IF owner IS NULL AND search IS NULL THEN
+    total := hedgerow.public_count('shelf');
+  ELSIF owner IS NULL THEN
+    total := (SELECT count(*) FROM hedgerow.public_shelves_named_like(pattern));
+  ELSE
+    EXECUTE format('SELECT count(*) FROM data.shelves sh JOIN data.resources r ON r.id = sh.id WHERE %s', filters)
+    INTO total USING owner, pattern;
+  END IF;
   RETURN hedgerow.page(items, total, page_limit, page_offset);
 END
 $$;

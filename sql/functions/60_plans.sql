@@ -23,11 +23,13 @@ GRANT EXECUTE ON FUNCTION hedgerow.plan_json(data.plans, data.resources, data.pr
 
 -- A plan by id, with its content, as the caller may see it.
 CREATE FUNCTION hedgerow.plan_json(plan uuid) RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT hedgerow.plan_json(p, r, o, true)
-    FROM data.plans p JOIN data.resources r ON r.id = p.id JOIN data.profiles o ON o.id = r.owner_id
-   WHERE p.id = plan
+BEGIN
+  RETURN (SELECT hedgerow.plan_json(p, r, o, true)
+      FROM data.plans p JOIN data.resources r ON r.id = p.id JOIN data.profiles o ON o.id = r.owner_id
+     WHERE p.id = plan);
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.plan_json(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 

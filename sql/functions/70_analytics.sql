@@ -11,7 +11,7 @@ CREATE VIEW analytics.public_sessions_per_track WITH (security_invoker = true) A
          min((SELECT min(lap) FROM unnest(s.laps) lap)) AS best_lap_ms,
          max(s.recorded_at) AS latest_recorded_at
     FROM data.sessions s JOIN data.resources r ON r.id = s.id
-   WHERE r.effective_visibility = 'public'
+   WHERE r.listed
    GROUP BY s.track;
 COMMENT ON VIEW analytics.public_sessions_per_track IS
   'Public sessions per track: how many, by how many drivers, the best lap (ms) and the latest.';
@@ -21,9 +21,9 @@ GRANT SELECT ON analytics.public_sessions_per_track TO hedgerow_analyst;
 CREATE VIEW analytics.public_shelves_per_user WITH (security_invoker = true) AS
   SELECT p.username, count(*) AS public_shelves,
          sum((SELECT count(*) FROM data.resources b
-               WHERE b.parent_id = r.id AND b.kind = 'book' AND b.effective_visibility = 'public')) AS public_books
+               WHERE b.parent_id = r.id AND b.kind = 'book' AND b.listed)) AS public_books
     FROM data.resources r JOIN data.profiles p ON p.id = r.owner_id
-   WHERE r.kind = 'shelf' AND r.effective_visibility = 'public'
+   WHERE r.kind = 'shelf' AND r.listed
    GROUP BY p.username;
 COMMENT ON VIEW analytics.public_shelves_per_user IS
   'Per user: their public shelves, and the public books on them (books are counted only when '

@@ -21,6 +21,7 @@ mod operators;
 mod plans;
 mod privacy_matrix;
 mod profile;
+mod public_counts;
 mod sessions;
 mod settings;
 mod shared_page;
