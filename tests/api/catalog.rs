@@ -41,7 +41,8 @@ async fn hedgerow_check_fails_with_a_list_when_an_invariant_breaks() {
              GRANT EXECUTE ON FUNCTION hedgerow.current_user_id() TO PUBLIC; \
              GRANT SELECT (token) ON data.share_links TO hedgerow_analyst; \
              CREATE FUNCTION hedgerow.unpinned() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'; \
-             DELETE FROM hedgerow_meta.refinery_schema_history WHERE version = 1;",
+             DELETE FROM hedgerow_meta.refinery_schema_history WHERE version = 1; \
+             INSERT INTO data.public_counts VALUES ('plan', '', 7);",
         )
         .await
         .unwrap();
@@ -53,6 +54,7 @@ async fn hedgerow_check_fails_with_a_list_when_an_invariant_breaks() {
         "hedgerow_analyst can read data.share_links.token",
         "hedgerow.unpinned",
         "V1__profiles_and_settings is not applied",
+        "plan '': kept 7, counted 0",
     ] {
         assert!(
             output.contains(expected),
