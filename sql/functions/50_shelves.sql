@@ -116,18 +116,39 @@ LANGUAGE sql IMMUTABLE STRICT
 AS $$ SELECT replace(replace(replace(search, '\', '\\'), '%', '\%'), '_', '\_') $$;
 GRANT EXECUTE ON FUNCTION hedgerow.like_escape(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
--- Public shelves whose names contain `pattern` (an ILIKE pattern), most recently updated
--- first. SECURITY DEFINER because ILIKE is not leakproof: under row-level security it may
--- only run after each row's policy, so the trigram index could not serve a search. It returns
--- public shelves only, whose names and times anyone may read anyway.
-CREATE FUNCTION hedgerow.public_shelves_named_like(pattern text) RETURNS uuid[]
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+-- A page of public shelves whose names contain `pattern` (an ILIKE pattern), most recently
+-- updated first, and how many match — counted up to 1,001, so that a search matching most of a
+-- million shelves costs little more than one matching a thousand.
+--
+-- SECURITY DEFINER because ILIKE is not leakproof: under the callers' row-level security it
+-- may only run after each row's policy, so the trigram index could not serve a search. It sees
+-- public shelves only, whose names and times anyone may read anyway. Even so, PostgreSQL hides
+-- column statistics from non-leakproof operators under row-level security, so the planner
+-- cannot tell a rare word from a common one; the count tells, and picks the page's query.
+CREATE FUNCTION hedgerow.public_shelves_named_like(pattern text, page_limit int, page_offset int,
+                                                   OUT ids uuid[], OUT matches bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
 AS $$
-  SELECT ARRAY(SELECT sh.id FROM data.shelves sh JOIN data.resources r ON r.id = sh.id
-                WHERE sh.name ILIKE pattern AND r.kind = 'shelf' AND r.listed
-                ORDER BY r.updated_at DESC, r.id DESC)
+BEGIN
+  matches := (SELECT count(*) FROM (SELECT FROM data.shelves sh JOIN data.resources r ON r.id = sh.id
+                                     WHERE sh.name ILIKE pattern AND r.kind = 'shelf' AND r.listed
+                                     LIMIT 1001) capped);
+  IF matches <= 1000 THEN
+    -- Few matches: take them all from the trigram index and sort them.
+    ids := ARRAY(SELECT sh.id FROM data.shelves sh JOIN data.resources r ON r.id = sh.id
+                  WHERE sh.name ILIKE pattern AND r.kind = 'shelf' AND r.listed
+                  ORDER BY r.updated_at DESC, r.id DESC LIMIT page_limit OFFSET page_offset);
+  ELSE
+    -- Many: walk public shelves newest first and keep those that match; the name comes from a
+    -- subquery so that the planner cannot choose the trigram index instead.
+    ids := ARRAY(SELECT r.id FROM data.resources r
+                  WHERE r.kind = 'shelf' AND r.listed
+                    AND (SELECT sh.name FROM data.shelves sh WHERE sh.id = r.id) ILIKE pattern
+                  ORDER BY r.updated_at DESC, r.id DESC LIMIT page_limit OFFSET page_offset);
+  END IF;
+END
 $$;
-GRANT EXECUTE ON FUNCTION hedgerow.public_shelves_named_like(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+GRANT EXECUTE ON FUNCTION hedgerow.public_shelves_named_like(text, int, int) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
 -- One page of shelves, most recently updated first: of `owner` (public ones only when
 -- `public_only`), or — without an owner — public shelves, whose names contain `search`
@@ -138,14 +159,14 @@ AS $$
 DECLARE
   page_limit int := hedgerow.page_limit(args);
   page_offset int := hedgerow.page_offset(args);
-  matches uuid[];
   ids uuid[];
   total bigint;
+  capped boolean := false;
   items jsonb;
 BEGIN
   -- Static queries, one per shape, so that plpgsql keeps their plans. Discovery's totals are
-  -- public counts: kept as shelves are written, or the length of the search's public matches.
-  -- A profile's shelves are few enough to count.
+  -- public counts: kept as shelves are written, or counted by the search up to 1,000 (beyond,
+  -- total is a lower bound and pagination says total_capped). A profile's shelves are few.
   IF owner IS NOT NULL THEN
     ids := ARRAY(SELECT r.id FROM data.resources r
                   WHERE r.owner_id = owner AND r.kind = 'shelf' AND (r.listed OR NOT public_only)
@@ -157,15 +178,22 @@ BEGIN
                   ORDER BY r.updated_at DESC, r.id DESC LIMIT page_limit OFFSET page_offset);
     total := hedgerow.public_count('shelf');
   ELSE
-    matches := hedgerow.public_shelves_named_like('%' || hedgerow.like_escape(search) || '%');
-    ids := matches[page_offset + 1 : page_offset + page_limit];
-    total := cardinality(matches);
+    SELECT m.ids, m.matches INTO ids, total
+      FROM hedgerow.public_shelves_named_like('%' || hedgerow.like_escape(search) || '%',
+                                              page_limit + 1, page_offset) m;
+    capped := total > 1000;
+    total := CASE WHEN capped THEN greatest(1000, page_offset + cardinality(ids)) ELSE total END;
   END IF;
   -- The summaries are read under the caller's own policies like any other read.
   SELECT coalesce(jsonb_agg(hedgerow.shelf_summary(sh, r, p) ORDER BY page.n), '[]') INTO items
-    FROM unnest(ids) WITH ORDINALITY AS page(id, n)
+    FROM unnest(ids[1:page_limit]) WITH ORDINALITY AS page(id, n)
     JOIN data.shelves sh ON sh.id = page.id JOIN data.resources r ON r.id = page.id
     JOIN data.profiles p ON p.id = r.owner_id;
+  IF capped THEN
+    RETURN jsonb_set(jsonb_set(hedgerow.page(items, total, page_limit, page_offset),
+                               '{pagination,has_more}', to_jsonb(cardinality(ids) > page_limit)),
+                     '{pagination,total_capped}', 'true');
+  END IF;
   RETURN hedgerow.page(items, total, page_limit, page_offset);
 END
 $$;

@@ -517,6 +517,66 @@ async fn discovery_search_matches_names_case_insensitively_and_literally() {
     assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
 }
 
+/// A search matching more than 1,000 shelves counts only that far (total is then a lower bound
+/// and says so), still pages newest first to the end, and never counts private matches.
+#[tokio::test]
+async fn a_search_matching_over_a_thousand_shelves_caps_its_count_and_still_pages() {
+    let app = spawn_app().await;
+    let owner = app.user("prolific").await;
+    app.admin()
+        .await
+        .execute(
+            "WITH made AS (
+               INSERT INTO data.resources (kind, owner_id, visibility, effective_visibility, updated_at)
+               SELECT 'shelf', $1, level, level, now() - n * interval '1 minute'
+                 FROM generate_series(1, 1010) n,
+                      LATERAL (SELECT (CASE WHEN n <= 1004 THEN 'public' ELSE 'private' END)::data.visibility AS level) l
+               RETURNING id, effective_visibility)
+             INSERT INTO data.shelves (id, name)
+             SELECT id, CASE effective_visibility WHEN 'public' THEN 'Common shelf' ELSE 'Common secret' END FROM made",
+            &[&owner.id],
+        )
+        .await
+        .unwrap();
+    let first = app
+        .get("/api/shelves/public?search=common&limit=20", None)
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    let pagination = &first.body["pagination"];
+    assert_eq!(pagination["total_capped"], true);
+    assert!(pagination["total"].as_u64().unwrap() >= 1000);
+    assert_eq!(pagination["has_more"], true);
+    let items = first.body["data"].as_array().unwrap();
+    assert_eq!(items.len(), 20);
+    assert!(items.iter().all(|s| s["name"] == "Common shelf"));
+    let times: Vec<&str> = items
+        .iter()
+        .map(|s| s["updated_at"].as_str().unwrap())
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {times:?}"
+    );
+
+    let last = app
+        .get(
+            "/api/shelves/public?search=common&limit=20&offset=990",
+            None,
+        )
+        .await;
+    assert_eq!(last.body["data"].as_array().unwrap().len(), 14);
+    assert_eq!(last.body["pagination"]["has_more"], false);
+    assert_eq!(last.body["pagination"]["total"], 1004);
+
+    let secret = app.get("/api/shelves/public?search=secret", None).await;
+    assert_eq!(secret.body["pagination"]["total"], 0);
+    assert!(secret.body["pagination"].get("total_capped").is_none());
+    assert_eq!(
+        app.get("/api/shelves/public", None).await.body["pagination"]["total"],
+        1004
+    );
+}
+
 #[tokio::test]
 async fn a_profile_page_lists_public_shelves_and_all_of_them_for_their_owner() {
     let app = spawn_app().await;
