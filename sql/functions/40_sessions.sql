@@ -176,7 +176,7 @@ GRANT EXECUTE ON FUNCTION api.list_sessions(jsonb) TO hedgerow_anon, hedgerow_us
 -- GET /api/sessions/{id}: one session, if the caller may see it; the read is logged.
 CREATE FUNCTION api.get_session(args jsonb) RETURNS jsonb
 LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.read_resource('session', args) $$;
+AS $$ SELECT hedgerow.ok(hedgerow.session_json((hedgerow.read_resource('session', args)).id)) $$;
 GRANT EXECUTE ON FUNCTION api.get_session(jsonb) TO hedgerow_anon, hedgerow_user;
 
 -- PATCH /api/sessions/{id} {track?, title?, recorded_at?, laps?, visibility? | is_public?}:

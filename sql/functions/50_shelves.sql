@@ -257,7 +257,7 @@ GRANT EXECUTE ON FUNCTION api.user_shelves(jsonb) TO hedgerow_anon, hedgerow_use
 -- GET /api/shelves/{id}: a shelf and the books the caller may see; the read is logged.
 CREATE FUNCTION api.get_shelf(args jsonb) RETURNS jsonb
 LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.read_resource('shelf', args) $$;
+AS $$ SELECT hedgerow.ok(hedgerow.shelf_json((hedgerow.read_resource('shelf', args)).id)) $$;
 GRANT EXECUTE ON FUNCTION api.get_shelf(jsonb) TO hedgerow_anon, hedgerow_user;
 
 -- PATCH /api/shelves/{id} {privacy_level?, name?}: owner only; answers the seed's
@@ -311,7 +311,7 @@ GRANT EXECUTE ON FUNCTION api.add_book(jsonb) TO hedgerow_anon, hedgerow_user;
 -- GET /api/books/{id}: one book, if the caller may see it; the read is logged.
 CREATE FUNCTION api.get_book(args jsonb) RETURNS jsonb
 LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.read_resource('book', args) $$;
+AS $$ SELECT hedgerow.ok(hedgerow.book_json((hedgerow.read_resource('book', args)).id)) $$;
 GRANT EXECUTE ON FUNCTION api.get_book(jsonb) TO hedgerow_anon, hedgerow_user;
 
 -- PATCH /api/books/{id} {privacy_override?: level | null, title?}: owner only; answers

@@ -107,7 +107,7 @@ GRANT EXECUTE ON FUNCTION api.list_plans(jsonb) TO hedgerow_anon, hedgerow_user,
 -- public, or the bearer of its enabled share link (X-Share-Token or ?token=); logged.
 CREATE FUNCTION api.get_plan(args jsonb) RETURNS jsonb
 LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.read_resource('plan', args) $$;
+AS $$ SELECT hedgerow.ok(hedgerow.plan_json((hedgerow.read_resource('plan', args)).id)) $$;
 GRANT EXECUTE ON FUNCTION api.get_plan(jsonb) TO hedgerow_anon, hedgerow_user;
 
 -- PATCH /api/plans/{id} {title?, filename?, content?, is_public? | visibility?}: owner only.
