@@ -4,9 +4,11 @@ ALTER TABLE data.public_counts FORCE ROW LEVEL SECURITY;
 
 GRANT SELECT ON data.public_counts TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
+-- A track's counter stays behind at zero when its last public session goes private or away;
+-- its name is no longer public then, so only non-zero scopes (and the kinds' totals) show.
 CREATE POLICY "Public counts are readable by everyone" ON data.public_counts
   FOR SELECT TO hedgerow_anon, hedgerow_user, hedgerow_analyst
-  USING (true);
+  USING (n > 0 OR scope = '');
 
 -- Only the counting triggers (SECURITY DEFINER, see sql/functions/38_public_counts.sql) write.
 CREATE POLICY "The owner role keeps the counts" ON data.public_counts

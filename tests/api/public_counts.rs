@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{TestApp, TestUser, spawn_app};
+use crate::helpers::{TestApp, TestUser, analyst, spawn_app};
 use crate::sessions::create_session;
 use crate::shelves::{add_book, create_shelf, isbn};
 
@@ -222,6 +222,53 @@ async fn kept_counts_follow_every_kind_of_write() {
         .unwrap();
     assert_counts_exact(&app, "deleting an account and everything it owned").await;
     assert_eq!(total(&app.get("/api/public/sessions", None).await), 0);
+}
+
+async fn counters_naming_secret_ring(sql: &tokio_postgres::Client) -> i64 {
+    sql.query_one(
+        "SELECT count(*) FROM data.public_counts WHERE scope = 'Secret Ring'",
+        &[],
+    )
+    .await
+    .unwrap()
+    .get(0)
+}
+
+/// Counters outlive what they counted: a track whose only public session went private must not
+/// stay readable, by name, in data.public_counts.
+#[tokio::test]
+async fn a_track_no_longer_public_is_not_named_by_the_counts() {
+    let app = spawn_app().await;
+    let owner = app.user("count_hider").await;
+    let session = create_session(
+        &app,
+        &owner,
+        json!({ "track": "Secret Ring", "is_public": true }),
+    )
+    .await;
+    let sql = analyst(&app, None).await;
+    assert_eq!(
+        counters_naming_secret_ring(&sql).await,
+        1,
+        "public, so counted by name"
+    );
+    ok(
+        &app,
+        Method::PUT,
+        &format!("/api/sessions/{session}/privacy"),
+        &owner,
+        Some(json!({ "visibility": "private" })),
+    )
+    .await;
+    assert_eq!(
+        counters_naming_secret_ring(&sql).await,
+        0,
+        "private again: the name is gone"
+    );
+    let feed = app
+        .get("/api/public/sessions?track=Secret%20Ring", None)
+        .await;
+    assert_eq!(total(&feed), 0);
 }
 
 /// Writers on the same tracks at the same time: nobody deadlocks or fails, and the counts stay
