@@ -2,9 +2,9 @@
 -- Lap sessions (seed 000): /api/sessions, /api/public/sessions, and the session's shared page.
 -- =====================================================================
 
--- data.sessions.listed mirrors its resource's `listed`, so the feed
--- walks an index of public sessions and the per-track counts come from this table's own rows.
--- SECURITY DEFINER: no API role may write `listed` or the counters.
+-- data.sessions.listed mirrors its resource's `listed`, so the feed walks an index of public
+-- sessions and the per-track counts come from this table's own rows. SECURITY DEFINER: no API
+-- role may write `listed` or the counters.
 CREATE FUNCTION hedgerow.sessions_before_insert() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = ''
 AS $$
