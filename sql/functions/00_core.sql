@@ -217,9 +217,11 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.arg_timestamp(jsonb, text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
--- A list envelope: data plus pagination {total, limit, offset, has_more[, next_cursor]}.
+-- A list envelope: data plus pagination {total, limit, offset, has_more[, next_cursor]
+-- [, total_capped]}. With total_capped, total is only a lower bound.
 CREATE FUNCTION hedgerow.page(items jsonb, total bigint, page_limit int, page_offset int,
-                              next_cursor text DEFAULT NULL, keyset boolean DEFAULT false)
+                              next_cursor text DEFAULT NULL, keyset boolean DEFAULT false,
+                              total_capped boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
@@ -230,9 +232,10 @@ AS $$
       'total', total, 'limit', page_limit, 'offset', page_offset,
       'has_more', CASE WHEN keyset THEN next_cursor IS NOT NULL
                        ELSE page_offset + jsonb_array_length(items) < total END)
-      || CASE WHEN keyset THEN jsonb_build_object('next_cursor', next_cursor) ELSE '{}' END)
+      || CASE WHEN keyset THEN jsonb_build_object('next_cursor', next_cursor) ELSE '{}' END
+      || CASE WHEN total_capped THEN '{"total_capped": true}'::jsonb ELSE '{}'::jsonb END)
 $$;
-GRANT EXECUTE ON FUNCTION hedgerow.page(jsonb, bigint, int, int, text, boolean) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+GRANT EXECUTE ON FUNCTION hedgerow.page(jsonb, bigint, int, int, text, boolean, boolean) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
 -- Escapes text for HTML element content and attribute values.
 CREATE FUNCTION hedgerow.html_escape(content text) RETURNS text

@@ -117,8 +117,9 @@ AS $$ SELECT replace(replace(replace(search, '\', '\\'), '%', '\%'), '_', '\_') 
 GRANT EXECUTE ON FUNCTION hedgerow.like_escape(text) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
 
 -- A page of public shelves whose names contain `pattern` (an ILIKE pattern), most recently
--- updated first, and how many match — counted up to 1,001, so that a search matching most of a
--- million shelves costs little more than one matching a thousand.
+-- updated first, and how many match: counted up to 1,000 so that a search matching most of a
+-- million shelves costs little more than one matching a thousand. Beyond that, `capped` is true
+-- and `matches` a lower bound: what the counted thousand and the page prove exist.
 --
 -- SECURITY DEFINER because ILIKE is not leakproof: under the callers' row-level security it
 -- may only run after each row's policy, so the trigram index could not serve a search. It sees
@@ -126,14 +127,15 @@ GRANT EXECUTE ON FUNCTION hedgerow.like_escape(text) TO hedgerow_anon, hedgerow_
 -- column statistics from non-leakproof operators under row-level security, so the planner
 -- cannot tell a rare word from a common one; the count tells, and picks the page's query.
 CREATE FUNCTION hedgerow.public_shelves_named_like(pattern text, page_limit int, page_offset int,
-                                                   OUT ids uuid[], OUT matches bigint)
+                                                   OUT ids uuid[], OUT matches bigint, OUT capped boolean)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
 AS $$
 BEGIN
   matches := (SELECT count(*) FROM (SELECT FROM data.shelves sh JOIN data.resources r ON r.id = sh.id
                                      WHERE sh.name ILIKE pattern AND r.kind = 'shelf' AND r.listed
-                                     LIMIT 1001) capped);
-  IF matches <= 1000 THEN
+                                     LIMIT 1001) counted);
+  capped := matches > 1000;
+  IF NOT capped THEN
     -- Few matches: take them all from the trigram index and sort them.
     ids := ARRAY(SELECT sh.id FROM data.shelves sh JOIN data.resources r ON r.id = sh.id
                   WHERE sh.name ILIKE pattern AND r.kind = 'shelf' AND r.listed
@@ -145,6 +147,7 @@ BEGIN
                   WHERE r.kind = 'shelf' AND r.listed
                     AND (SELECT sh.name FROM data.shelves sh WHERE sh.id = r.id) ILIKE pattern
                   ORDER BY r.updated_at DESC, r.id DESC LIMIT page_limit OFFSET page_offset);
+    matches := greatest(1000, page_offset + cardinality(ids));
   END IF;
 END
 $$;
@@ -165,8 +168,9 @@ DECLARE
   items jsonb;
 BEGIN
   -- Static queries, one per shape, so that plpgsql keeps their plans. Discovery's totals are
-  -- public counts: kept as shelves are written, or counted by the search up to 1,000 (beyond,
-  -- total is a lower bound and pagination says total_capped). A profile's shelves are few.
+  -- public counts: kept as shelves are written, or counted by the search (a lower bound for
+  -- searches matching over a thousand). A profile's shelves are few. The search's page has
+  -- one row more than the page when there are more, which makes its lower bound exceed it.
   IF owner IS NOT NULL THEN
     ids := ARRAY(SELECT r.id FROM data.resources r
                   WHERE r.owner_id = owner AND r.kind = 'shelf' AND (r.listed OR NOT public_only)
@@ -178,23 +182,16 @@ BEGIN
                   ORDER BY r.updated_at DESC, r.id DESC LIMIT page_limit OFFSET page_offset);
     total := hedgerow.public_count('shelf');
   ELSE
-    SELECT m.ids, m.matches INTO ids, total
+    SELECT m.ids, m.matches, m.capped INTO ids, total, capped
       FROM hedgerow.public_shelves_named_like('%' || hedgerow.like_escape(search) || '%',
                                               page_limit + 1, page_offset) m;
-    capped := total > 1000;
-    total := CASE WHEN capped THEN greatest(1000, page_offset + cardinality(ids)) ELSE total END;
   END IF;
   -- The summaries are read under the caller's own policies like any other read.
   SELECT coalesce(jsonb_agg(hedgerow.shelf_summary(sh, r, p) ORDER BY page.n), '[]') INTO items
     FROM unnest(ids[1:page_limit]) WITH ORDINALITY AS page(id, n)
     JOIN data.shelves sh ON sh.id = page.id JOIN data.resources r ON r.id = page.id
     JOIN data.profiles p ON p.id = r.owner_id;
-  IF capped THEN
-    RETURN jsonb_set(jsonb_set(hedgerow.page(items, total, page_limit, page_offset),
-                               '{pagination,has_more}', to_jsonb(cardinality(ids) > page_limit)),
-                     '{pagination,total_capped}', 'true');
-  END IF;
-  RETURN hedgerow.page(items, total, page_limit, page_offset);
+  RETURN hedgerow.page(items, total, page_limit, page_offset, total_capped => capped);
 END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.shelf_page(uuid, boolean, text, jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
