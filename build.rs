@@ -1,4 +1,4 @@
-//! Embeds the repeatable SQL (sql/functions, policies) in the binary, in file-name order, and
+//! Embeds the repeatable SQL (sql/functions, sql/kinds, policies) in the binary, in file-name order, and
 //! makes cargo rebuild when anything under sql/ or policies/ changes — including new files,
 //! which refinery's `embed_migrations!` alone would not notice.
 
@@ -10,8 +10,10 @@ fn main() {
     let out = Path::new(&env::var("OUT_DIR").unwrap()).join("repeatable.rs");
     let code = format!(
         "/// sql/functions/*.sql in name order.\npub const FUNCTIONS: &[(&str, &str)] = &[{}];\n\
+         /// sql/kinds/*.sql in name order.\npub const KINDS: &[(&str, &str)] = &[{}];\n\
          /// policies/*.sql in name order.\npub const POLICIES: &[(&str, &str)] = &[{}];\n",
         embed_dir("sql/functions"),
+        embed_dir("sql/kinds"),
         embed_dir("policies")
     );
     fs::write(out, code).unwrap();

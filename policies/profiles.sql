@@ -2,14 +2,14 @@
 ALTER TABLE data.profiles ENABLE ROW LEVEL SECURITY;
 ALTER TABLE data.profiles FORCE ROW LEVEL SECURITY;
 
-GRANT SELECT ON data.profiles TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+GRANT SELECT ON data.profiles TO hedgerow_anon, hedgerow_user, hedgerow_reader;
 -- The username is permanent: no role may update that column.
 GRANT INSERT (id, username, display_name), UPDATE (display_name, updated_at)
   ON data.profiles TO hedgerow_user;
 
 -- Usernames and display names are public, so that owners can be shown beside what they share.
 CREATE POLICY "Profiles are readable by everyone" ON data.profiles
-  FOR SELECT TO hedgerow_anon, hedgerow_user, hedgerow_analyst
+  FOR SELECT TO hedgerow_anon, hedgerow_user, hedgerow_reader
   USING (true);
 
 -- A user creates exactly one profile, whose id is their own.

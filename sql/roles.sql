@@ -19,7 +19,13 @@ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hedgerow_authenticator') THEN
     CREATE ROLE hedgerow_authenticator LOGIN NOINHERIT;
   END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hedgerow_reader') THEN
+    CREATE ROLE hedgerow_reader NOLOGIN;
+  END IF;
 END
 $$;
 -- The authenticator may become anon or user for one transaction, nothing else.
 GRANT hedgerow_anon, hedgerow_user TO hedgerow_authenticator;
+-- The reader owns the functions analysts read through (sealed.*), so the owner role, which
+-- creates them, hands them over.
+GRANT hedgerow_reader TO hedgerow_owner;

@@ -3,7 +3,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use crate::auth::JwtConfig;
-use crate::db::request::ServerSettings;
+use crate::db::{migrate::MigrateOptions, request::ServerSettings};
 use crate::http::client_ip::TrustedProxies;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +21,8 @@ pub struct Config {
     pub database_url: Option<String>,
     /// HEDGEROW_DATA_DIR: where the embedded cluster and its secrets live.
     pub data_dir: PathBuf,
+    /// HEDGEROW_KINDS_DIR: the app's own kind files, migrated by the embedded default.
+    pub kinds_dir: Option<PathBuf>,
     /// HEDGEROW_JWT_SECRET or HEDGEROW_JWT_PUBLIC_KEY (+ audience, issuer). None: embedded
     /// mode generates a secret; with DATABASE_URL it is an error.
     pub jwt: Option<JwtConfig>,
@@ -56,6 +58,14 @@ impl Config {
         }
     }
 
+    /// How the embedded default migrates its database.
+    pub fn migrate_options(&self) -> MigrateOptions {
+        MigrateOptions {
+            kinds_dir: self.kinds_dir.clone(),
+            ..MigrateOptions::default()
+        }
+    }
+
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
     }
@@ -71,6 +81,7 @@ impl Config {
             data_dir: lookup("HEDGEROW_DATA_DIR")
                 .unwrap_or_else(|| "./.hedgerow".into())
                 .into(),
+            kinds_dir: lookup("HEDGEROW_KINDS_DIR").map(PathBuf::from),
             jwt: JwtConfig::from_lookup(&lookup)?,
             public_url: lookup("HEDGEROW_PUBLIC_URL")
                 .unwrap_or_else(|| format!("http://{listen}"))

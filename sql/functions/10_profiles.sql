@@ -2,22 +2,32 @@
 -- Profiles: POST/GET/PATCH /api/auth/profile, GET /api/users/{username}
 -- =====================================================================
 
--- Validates an email address's shape (one @, a dot in the domain, no spaces, ≤ 254).
-CREATE FUNCTION hedgerow.check_email(email text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE
-AS $$
-BEGIN
-  IF email IS NOT NULL AND (char_length(email) > 254
-      OR email !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:].]+$') THEN
-    PERFORM hedgerow.fail(400, 'INVALID_EMAIL', 'email is not a valid address');
-  END IF;
-  RETURN email;
-END
-$$;
-GRANT EXECUTE ON FUNCTION hedgerow.check_email(text) TO hedgerow_user;
+CREATE FUNCTION hedgerow.username_schema() RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT '{"type": "string", "pattern": "^[a-z0-9_]{3,32}$", "x-error-code": "INVALID_USERNAME"}'::jsonb $$;
 
--- Sets or clears the caller's email; 409 EMAIL_TAKEN when another account has it
--- (compared case-insensitively), without revealing whose.
+-- The fields a user may set on their profile (the username only at creation).
+CREATE FUNCTION hedgerow.profile_fields() RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT jsonb_build_object(
+    'username', hedgerow.username_schema(),
+    'display_name', '{"type": ["string", "null"], "minLength": 1, "maxLength": 100, "x-error-code": "INVALID_DISPLAY_NAME"}'::jsonb,
+    'email', '{"type": ["string", "null"], "maxLength": 254, "pattern": "^[^@\\s]+@[^@\\s]+\\.[^@\\s.]+$", "x-error-code": "INVALID_EMAIL"}'::jsonb)
+$$;
+
+CREATE FUNCTION hedgerow.own_profile_schema() RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT hedgerow.object_schema(jsonb_build_object(
+    'id', '{"type": "string", "format": "uuid"}'::jsonb, 'username', '{"type": "string"}'::jsonb,
+    'display_name', '{"type": ["string", "null"]}'::jsonb, 'email', '{"type": ["string", "null"]}'::jsonb,
+    'created_at', hedgerow.time_schema(), 'updated_at', hedgerow.time_schema()),
+    '{id, username, display_name, email, created_at, updated_at}')
+$$;
+
+-- Sets or clears the caller's email; 409 EMAIL_TAKEN when another account has it (compared
+-- case-insensitively), without revealing whose.
 CREATE FUNCTION hedgerow.store_email(me uuid, email text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -35,15 +45,14 @@ $$;
 GRANT EXECUTE ON FUNCTION hedgerow.store_email(uuid, text) TO hedgerow_user;
 
 -- The caller's own profile, email included, or a 404 before it exists.
-CREATE FUNCTION hedgerow.own_profile(me uuid) RETURNS jsonb
+CREATE FUNCTION hedgerow.own_profile(me uuid) RETURNS json
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-  result jsonb;
+  result json;
 BEGIN
-  SELECT jsonb_build_object('id', p.id, 'username', p.username, 'display_name', p.display_name,
-                            'email', e.email, 'created_at', p.created_at,
-                            'updated_at', p.updated_at)
+  SELECT json_build_object('id', p.id, 'username', p.username, 'display_name', p.display_name,
+                           'email', e.email, 'created_at', p.created_at, 'updated_at', p.updated_at)
     INTO result
     FROM data.profiles p LEFT JOIN data.profile_emails e ON e.user_id = p.id
    WHERE p.id = me;
@@ -53,26 +62,20 @@ BEGIN
   RETURN result;
 END
 $$;
-GRANT EXECUTE ON FUNCTION hedgerow.own_profile(uuid) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+GRANT EXECUTE ON FUNCTION hedgerow.own_profile(uuid) TO hedgerow_anon, hedgerow_user;
 
 -- POST /api/auth/profile {username, display_name?, email?}: creates the caller's profile
--- (id = token sub) with default settings. The username is permanent.
-CREATE FUNCTION api.create_profile(args jsonb) RETURNS jsonb
+-- (id = the token's user). The username is permanent.
+CREATE FUNCTION api.create_profile(args jsonb) RETURNS json
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   me uuid := hedgerow.require_user();
-  new_username text := hedgerow.arg_required_text(args, 'username');
-  new_display_name text := hedgerow.check_length(hedgerow.arg_text(args, 'display_name'), 'display_name', 1, 100, 'INVALID_DISPLAY_NAME');
-  new_email text := hedgerow.check_email(hedgerow.arg_text(args, 'email'));
   violated text;
 BEGIN
-  IF new_username !~ '^[a-z0-9_]{3,32}$' THEN
-    PERFORM hedgerow.fail(400, 'INVALID_USERNAME',
-                          'username must be 3 to 32 characters of a-z, 0-9 and _');
-  END IF;
   BEGIN
-    INSERT INTO data.profiles (id, username, display_name) VALUES (me, new_username, new_display_name);
+    INSERT INTO data.profiles (id, username, display_name)
+    VALUES (me, args ->> 'username', args ->> 'display_name');
   EXCEPTION WHEN unique_violation THEN
     GET STACKED DIAGNOSTICS violated = CONSTRAINT_NAME;
     IF violated = 'profiles_pkey' THEN
@@ -80,40 +83,36 @@ BEGIN
     END IF;
     PERFORM hedgerow.fail(409, 'USERNAME_TAKEN', 'username is already taken');
   END;
-  PERFORM hedgerow.store_email(me, new_email);
-  INSERT INTO data.settings (user_id) VALUES (me);
+  PERFORM hedgerow.store_email(me, args ->> 'email');
   RETURN hedgerow.ok(hedgerow.own_profile(me));
 END
 $$;
 GRANT EXECUTE ON FUNCTION api.create_profile(jsonb) TO hedgerow_user;
 
 -- GET /api/auth/profile: the caller's profile.
-CREATE FUNCTION api.get_profile(args jsonb) RETURNS jsonb
+CREATE FUNCTION api.get_profile(args jsonb) RETURNS json
 LANGUAGE sql STABLE
 AS $$ SELECT hedgerow.ok(hedgerow.own_profile(hedgerow.require_user())) $$;
-GRANT EXECUTE ON FUNCTION api.get_profile(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+GRANT EXECUTE ON FUNCTION api.get_profile(jsonb) TO hedgerow_anon, hedgerow_user;
 
--- PATCH /api/auth/profile {display_name?, email?}: absent fields stay, null clears.
--- The username cannot change: sending a different one is a 400.
-CREATE FUNCTION api.update_profile(args jsonb) RETURNS jsonb
+-- PATCH /api/auth/profile {display_name?, email?}: absent fields stay, null clears. The
+-- username cannot change: sending a different one is a 400.
+CREATE FUNCTION api.update_profile(args jsonb) RETURNS json
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   me uuid := hedgerow.require_user();
-  current_profile jsonb := hedgerow.own_profile(me);
-  new_username text := hedgerow.arg_text(args, 'username');
-  new_display_name text := hedgerow.check_length(hedgerow.arg_text(args, 'display_name'), 'display_name', 1, 100, 'INVALID_DISPLAY_NAME');
-  new_email text := hedgerow.check_email(hedgerow.arg_text(args, 'email'));
+  current_profile json := hedgerow.own_profile(me);
 BEGIN
-  IF new_username IS DISTINCT FROM NULL AND new_username <> current_profile ->> 'username' THEN
+  IF args ->> 'username' IS DISTINCT FROM NULL AND args ->> 'username' <> current_profile ->> 'username' THEN
     PERFORM hedgerow.fail(400, 'USERNAME_IMMUTABLE', 'username cannot be changed');
   END IF;
   UPDATE data.profiles p
-     SET display_name = CASE WHEN args ? 'display_name' THEN new_display_name ELSE p.display_name END,
+     SET display_name = CASE WHEN args ? 'display_name' THEN args ->> 'display_name' ELSE p.display_name END,
          updated_at = now()
    WHERE p.id = me;
   IF args ? 'email' THEN
-    PERFORM hedgerow.store_email(me, new_email);
+    PERFORM hedgerow.store_email(me, args ->> 'email');
   END IF;
   RETURN hedgerow.ok(hedgerow.own_profile(me));
 END
@@ -121,21 +120,35 @@ $$;
 GRANT EXECUTE ON FUNCTION api.update_profile(jsonb) TO hedgerow_user;
 
 -- GET /api/users/{username}: a user's public profile (never the email).
-CREATE FUNCTION api.get_user(args jsonb) RETURNS jsonb
+CREATE FUNCTION api.get_user(args jsonb) RETURNS json
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-  result jsonb;
+  result json;
 BEGIN
-  SELECT jsonb_build_object('id', p.id, 'username', p.username,
-                            'display_name', p.display_name, 'created_at', p.created_at)
+  SELECT json_build_object('id', p.id, 'username', p.username,
+                           'display_name', p.display_name, 'created_at', p.created_at)
     INTO result
     FROM data.profiles p
-   WHERE p.username = hedgerow.arg_required_text(args, 'username');
+   WHERE p.username = args ->> 'username';
   IF result IS NULL THEN
     PERFORM hedgerow.fail(404, 'USER_NOT_FOUND', 'no such user');
   END IF;
   RETURN hedgerow.ok(result);
 END
 $$;
-GRANT EXECUTE ON FUNCTION api.get_user(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+GRANT EXECUTE ON FUNCTION api.get_user(jsonb) TO hedgerow_anon, hedgerow_user;
+
+SELECT hedgerow.route('POST', '/api/auth/profile', 'api.create_profile(jsonb)', 'Create the caller''s profile',
+  status => 201, auth => 'user', body => hedgerow.object_schema(hedgerow.profile_fields(), '{username}'),
+  response => hedgerow.own_profile_schema());
+SELECT hedgerow.route('GET', '/api/auth/profile', 'api.get_profile(jsonb)', 'The caller''s profile, email included',
+  auth => 'user', response => hedgerow.own_profile_schema());
+SELECT hedgerow.route('PATCH', '/api/auth/profile', 'api.update_profile(jsonb)',
+  'Change display name or email (absent fields stay, null clears)', auth => 'user',
+  body => hedgerow.object_schema(hedgerow.profile_fields()), response => hedgerow.own_profile_schema());
+SELECT hedgerow.route('GET', '/api/users/{username}', 'api.get_user(jsonb)', 'A user''s public profile',
+  params => '{"username": {"type": "string", "maxLength": 64}}',
+  response => hedgerow.object_schema('{"id": {"type": "string", "format": "uuid"}, "username": {"type": "string"},
+                                       "display_name": {"type": ["string", "null"]}, "created_at": {"type": "string", "format": "date-time"}}',
+                                     '{id, username, display_name, created_at}'));

@@ -1,42 +1,77 @@
 -- =====================================================================
--- Grants (invitations, DESIGN §5 rule 4): the owner invites a user by username, optionally
--- until a date; revoking deletes the grant, so access ends in the same transaction.
+-- Invitations (DESIGN §5 rule 4): the owner invites a user by username, optionally until a
+-- date; revoking deletes the invitation, so access ends in the same transaction.
 -- =====================================================================
 
--- A grant as its owner sees it (the plan seed's shape, plus resource_id, kind and expiry).
-CREATE FUNCTION hedgerow.grant_json(g data.grants, kind text) RETURNS jsonb
+-- An invitation as its owner sees it (the plan seed's shape, plus resource_id, kind and expiry).
+CREATE FUNCTION hedgerow.grant_json(g data.grants) RETURNS json
 LANGUAGE sql STABLE
 AS $$
-  SELECT jsonb_build_object(
-    kind || '_id', g.resource_id, 'resource_id', g.resource_id, 'kind', kind,
+  SELECT json_build_object(
+    g.kind || '_id', g.resource_id, 'resource_id', g.resource_id, 'kind', g.kind,
     'user_id', g.grantee_id, 'username', (SELECT p.username FROM data.profiles p WHERE p.id = g.grantee_id),
     'granted_by', g.granted_by,
     'granted_by_username', (SELECT p.username FROM data.profiles p WHERE p.id = g.granted_by),
-    'granted_at', g.granted_at, 'expires_at', g.expires_at, 'active', hedgerow.grant_is_active(g))
+    'granted_at', g.granted_at, 'expires_at', g.expires_at, 'active', hedgerow.grant_is_active(g.expires_at))
 $$;
-GRANT EXECUTE ON FUNCTION hedgerow.grant_json(data.grants, text) TO hedgerow_user;
+GRANT EXECUTE ON FUNCTION hedgerow.grant_json(data.grants) TO hedgerow_user;
 
--- GET /api/{kind}/{id}/access: who the owner has invited, newest first.
-CREATE FUNCTION hedgerow.list_grants(wanted_kind text, args jsonb) RETURNS jsonb
+CREATE FUNCTION hedgerow.grant_schema(kind text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT hedgerow.object_schema(jsonb_build_object(
+    kind || '_id', '{"type": "string", "format": "uuid"}'::jsonb,
+    'resource_id', '{"type": "string", "format": "uuid"}'::jsonb, 'kind', '{"type": "string"}'::jsonb,
+    'user_id', '{"type": "string", "format": "uuid"}'::jsonb, 'username', '{"type": "string"}'::jsonb,
+    'granted_by', '{"type": "string", "format": "uuid"}'::jsonb, 'granted_by_username', '{"type": "string"}'::jsonb,
+    'granted_at', hedgerow.time_schema(), 'expires_at', '{"type": ["string", "null"], "format": "date-time"}'::jsonb,
+    'active', '{"type": "boolean"}'::jsonb),
+    ARRAY[kind || '_id', 'resource_id', 'kind', 'user_id', 'username', 'granted_by', 'granted_by_username',
+          'granted_at', 'expires_at', 'active'])
+$$;
+
+-- GET /api/{plural}/{id}/access?limit=&cursor=: who the owner has invited, newest first.
+CREATE FUNCTION api.list_grants(args jsonb) RETURNS json
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
+  r hedgerow.resource := hedgerow.owned(args ->> 'kind', args);
+  page_limit int := hedgerow.page_limit(args);
+  after_at timestamptz := 'infinity';
+  after_id uuid := 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+  page_offset bigint := 0;
+  keys text[];
+  items json;
+  fetched bigint;
+  next_cursor text;
 BEGIN
-  RETURN hedgerow.ok((SELECT coalesce(jsonb_agg(hedgerow.grant_json(g, r.kind) ORDER BY g.granted_at DESC), '[]')
-                        FROM data.grants g WHERE g.resource_id = r.id));
+  IF args ? 'cursor' THEN
+    SELECT c.keys, c.page_offset INTO keys, page_offset FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,uuid}') c;
+    after_at := keys[1];
+    after_id := keys[2];
+  END IF;
+  SELECT json_agg(hedgerow.grant_json(o.g) ORDER BY o.n) FILTER (WHERE o.n <= page_limit), count(*),
+         min(hedgerow.encode_cursor(ARRAY[hedgerow.cursor_time((o.g).granted_at), (o.g).grantee_id::text],
+                                    page_offset + page_limit)) FILTER (WHERE o.n = page_limit)
+    INTO items, fetched, next_cursor
+    FROM (SELECT g, row_number() OVER (ORDER BY g.granted_at DESC, g.grantee_id DESC) AS n
+            FROM data.grants g
+           WHERE g.resource_id = r.id AND (g.granted_at, g.grantee_id) < (after_at, after_id)
+           ORDER BY g.granted_at DESC, g.grantee_id DESC LIMIT page_limit + 1) o;
+  RETURN hedgerow.page(items, (SELECT count(*) FROM data.grants g WHERE g.resource_id = r.id),
+                       page_limit, page_offset, CASE WHEN fetched > page_limit THEN next_cursor END);
 END
 $$;
-GRANT EXECUTE ON FUNCTION hedgerow.list_grants(text, jsonb) TO hedgerow_user;
+GRANT EXECUTE ON FUNCTION api.list_grants(jsonb) TO hedgerow_anon, hedgerow_user;
 
--- POST /api/{kind}/{id}/access {username, expires_at?}: invites a user (owner only). 201 for
--- a new grant; 200 when it already existed (its expiry updated when expires_at is sent).
-CREATE FUNCTION hedgerow.create_grant(wanted_kind text, args jsonb) RETURNS jsonb
+-- POST /api/{plural}/{id}/access {username, expires_at?}: invites a user (owner only). 201
+-- for a new invitation; 200 when it already existed (its expiry changed when expires_at is sent).
+CREATE FUNCTION api.create_grant(args jsonb) RETURNS json
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
-  grantee uuid := (SELECT p.id FROM data.profiles p WHERE p.username = hedgerow.arg_required_text(args, 'username'));
+  r hedgerow.resource := hedgerow.owned(args ->> 'kind', args);
+  grantee uuid := (SELECT p.id FROM data.profiles p WHERE p.username = args ->> 'username');
   expires timestamptz := hedgerow.arg_timestamp(args, 'expires_at');
   g data.grants;
 BEGIN
@@ -49,8 +84,8 @@ BEGIN
   IF expires <= now() THEN
     PERFORM hedgerow.fail(400, 'VALIDATION_ERROR', 'expires_at must be in the future');
   END IF;
-  INSERT INTO data.grants (resource_id, grantee_id, owner_id, granted_by, expires_at)
-  VALUES (r.id, grantee, r.owner_id, hedgerow.current_user_id(), expires)
+  INSERT INTO data.grants (kind, resource_id, grantee_id, owner_id, granted_by, expires_at)
+  VALUES (r.kind, r.id, grantee, r.owner_id, r.owner_id, expires)
   ON CONFLICT (resource_id, grantee_id) DO NOTHING
   RETURNING * INTO g;
   IF g.resource_id IS NULL THEN
@@ -59,67 +94,101 @@ BEGIN
      WHERE x.resource_id = r.id AND x.grantee_id = grantee
     RETURNING * INTO g;
   END IF;
-  RETURN hedgerow.ok(hedgerow.grant_json(g, r.kind));
+  RETURN hedgerow.ok(hedgerow.grant_json(g));
 END
 $$;
-GRANT EXECUTE ON FUNCTION hedgerow.create_grant(text, jsonb) TO hedgerow_user;
+GRANT EXECUTE ON FUNCTION api.create_grant(jsonb) TO hedgerow_anon, hedgerow_user;
 
--- DELETE /api/{kind}/{id}/access/{user_id}: revokes an invitation at once (owner only).
-CREATE FUNCTION hedgerow.revoke_grant(wanted_kind text, args jsonb) RETURNS jsonb
+-- DELETE /api/{plural}/{id}/access/{user_id}: revokes an invitation at once (owner only).
+CREATE FUNCTION api.revoke_grant(args jsonb) RETURNS json
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-  r data.resources := hedgerow.owned_resource(wanted_kind, hedgerow.arg_uuid(args, 'id'));
-  grantee uuid := hedgerow.arg_uuid(args, 'user_id');
+  r hedgerow.resource := hedgerow.owned(args ->> 'kind', args);
+  grantee uuid := (args ->> 'user_id')::uuid;
 BEGIN
   DELETE FROM data.grants g WHERE g.resource_id = r.id AND g.grantee_id = grantee;
   IF NOT FOUND THEN
     PERFORM hedgerow.fail(404, 'GRANT_NOT_FOUND', 'that user has no access to revoke');
   END IF;
-  RETURN hedgerow.ok(jsonb_build_object('resource_id', r.id, 'user_id', grantee, 'revoked', true));
+  RETURN hedgerow.ok(json_build_object('resource_id', r.id, 'user_id', grantee, 'revoked', true));
 END
 $$;
-GRANT EXECUTE ON FUNCTION hedgerow.revoke_grant(text, jsonb) TO hedgerow_user;
-
--- GET /api/{kind}/{id}/access
-CREATE FUNCTION api.list_grants(args jsonb) RETURNS jsonb
-LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.list_grants(hedgerow.kind_of(args ->> 'kind'), args) $$;
-GRANT EXECUTE ON FUNCTION api.list_grants(jsonb) TO hedgerow_anon, hedgerow_user;
-
--- POST /api/{kind}/{id}/access
-CREATE FUNCTION api.create_grant(args jsonb) RETURNS jsonb
-LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.create_grant(hedgerow.kind_of(args ->> 'kind'), args) $$;
-GRANT EXECUTE ON FUNCTION api.create_grant(jsonb) TO hedgerow_anon, hedgerow_user;
-
--- DELETE /api/{kind}/{id}/access/{user_id}
-CREATE FUNCTION api.revoke_grant(args jsonb) RETURNS jsonb
-LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.revoke_grant(hedgerow.kind_of(args ->> 'kind'), args) $$;
 GRANT EXECUTE ON FUNCTION api.revoke_grant(jsonb) TO hedgerow_anon, hedgerow_user;
 
--- GET /api/shared-with-me?limit=&offset=: everything of every kind granted to the caller
--- (active grants only), newest grant first.
-CREATE FUNCTION api.shared_with_me(args jsonb) RETURNS jsonb
+-- GET /api/shared-with-me?limit=&cursor=: everything of every kind granted to the caller
+-- (active invitations only), newest invitation first.
+CREATE FUNCTION api.shared_with_me(args jsonb) RETURNS json
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
   me uuid := hedgerow.require_user();
   page_limit int := hedgerow.page_limit(args);
-  page_offset int := hedgerow.page_offset(args);
+  after_at timestamptz := 'infinity';
+  after_id uuid := 'ffffffff-ffff-ffff-ffff-ffffffffffff';
+  page_offset bigint := 0;
+  keys text[];
+  items json;
+  fetched bigint;
+  next_cursor text;
 BEGIN
-  RETURN hedgerow.page(
-    (SELECT coalesce(jsonb_agg(item ORDER BY granted_at DESC, resource_id), '[]') FROM (
-       SELECT g.granted_at, g.resource_id,
-              jsonb_build_object('kind', r.kind, 'resource', hedgerow.resource_json(r),
-                                 'owner', jsonb_build_object('username', p.username, 'display_name', p.display_name),
-                                 'granted_at', g.granted_at, 'expires_at', g.expires_at) AS item
-         FROM data.grants g JOIN data.resources r ON r.id = g.resource_id JOIN data.profiles p ON p.id = r.owner_id
-        WHERE g.grantee_id = me AND hedgerow.grant_is_active(g)
-        ORDER BY g.granted_at DESC, g.resource_id LIMIT page_limit OFFSET page_offset) page),
-    (SELECT count(*) FROM data.grants g WHERE g.grantee_id = me AND hedgerow.grant_is_active(g)),
-    page_limit, page_offset);
+  IF args ? 'cursor' THEN
+    SELECT c.keys, c.page_offset INTO keys, page_offset FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,uuid}') c;
+    after_at := keys[1];
+    after_id := keys[2];
+  END IF;
+  SELECT json_agg(json_build_object('kind', (o.g).kind, 'resource', hedgerow.item((o.g).kind, (o.g).resource_id),
+                                    'owner', json_build_object('username', p.username, 'display_name', p.display_name),
+                                    'granted_at', (o.g).granted_at, 'expires_at', (o.g).expires_at)
+                  ORDER BY o.n) FILTER (WHERE o.n <= page_limit),
+         count(*),
+         min(hedgerow.encode_cursor(ARRAY[hedgerow.cursor_time((o.g).granted_at), (o.g).resource_id::text],
+                                    page_offset + page_limit)) FILTER (WHERE o.n = page_limit)
+    INTO items, fetched, next_cursor
+    FROM (SELECT g, row_number() OVER (ORDER BY g.granted_at DESC, g.resource_id DESC) AS n
+            FROM data.grants g
+           WHERE g.grantee_id = me AND hedgerow.grant_is_active(g.expires_at)
+             AND (g.granted_at, g.resource_id) < (after_at, after_id)
+           ORDER BY g.granted_at DESC, g.resource_id DESC LIMIT page_limit + 1) o
+    JOIN data.profiles p ON p.id = (o.g).owner_id;
+  RETURN hedgerow.page(items, (SELECT count(*) FROM data.grants g WHERE g.grantee_id = me AND hedgerow.grant_is_active(g.expires_at)),
+                       page_limit, page_offset, CASE WHEN fetched > page_limit THEN next_cursor END);
 END
 $$;
-GRANT EXECUTE ON FUNCTION api.shared_with_me(jsonb) TO hedgerow_anon, hedgerow_user, hedgerow_analyst;
+GRANT EXECUTE ON FUNCTION api.shared_with_me(jsonb) TO hedgerow_anon, hedgerow_user;
+
+-- The routes of the invitations of kind `k`.
+CREATE FUNCTION hedgerow.grant_routes(k hedgerow.kinds) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  id_param jsonb := jsonb_build_object('id', hedgerow.uuid_schema());
+BEGIN
+  PERFORM hedgerow.route('GET', format('/api/%s/{id}/access', k.plural), 'api.list_grants(jsonb)',
+    format('Who the owner has invited to a %s', k.kind), auth => 'user', kind => k.kind,
+    params => id_param, query => hedgerow.page_query(), paged => true,
+    response => jsonb_build_object('type', 'array', 'items', hedgerow.grant_schema(k.kind)));
+  PERFORM hedgerow.route('POST', format('/api/%s/{id}/access', k.plural), 'api.create_grant(jsonb)',
+    format('Invite a user to a %s by username (201; 200 if already invited)', k.kind), status => 201,
+    auth => 'user', kind => k.kind, params => id_param,
+    body => hedgerow.object_schema(jsonb_build_object(
+              'username', '{"type": "string", "minLength": 1, "maxLength": 32}'::jsonb,
+              'expires_at', hedgerow.time_schema()), '{username}'),
+    response => hedgerow.grant_schema(k.kind));
+  PERFORM hedgerow.route('DELETE', format('/api/%s/{id}/access/{user_id}', k.plural), 'api.revoke_grant(jsonb)',
+    'Revoke an invitation at once (owner only)', auth => 'user', kind => k.kind,
+    params => id_param || jsonb_build_object('user_id', hedgerow.uuid_schema()),
+    response => hedgerow.object_schema('{"resource_id": {"type": "string", "format": "uuid"},
+                                         "user_id": {"type": "string", "format": "uuid"}, "revoked": {"const": true}}',
+                                       '{resource_id, user_id, revoked}'));
+END
+$$;
+
+SELECT hedgerow.route('GET', '/api/shared-with-me', 'api.shared_with_me(jsonb)',
+  'Everything of every kind shared with the caller by invitation, newest first', auth => 'user',
+  query => hedgerow.page_query(), paged => true,
+  response => jsonb_build_object('type', 'array', 'items', hedgerow.object_schema(jsonb_build_object(
+                'kind', '{"type": "string"}'::jsonb, 'resource', '{"type": "object"}'::jsonb,
+                'owner', hedgerow.person_schema(), 'granted_at', hedgerow.time_schema(),
+                'expires_at', '{"type": ["string", "null"], "format": "date-time"}'::jsonb),
+              '{kind, resource, owner, granted_at, expires_at}')));

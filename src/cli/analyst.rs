@@ -28,6 +28,21 @@ enum AnalystCommand {
         /// Read the password from standard input instead of generating one.
         #[arg(long)]
         password_stdin: bool,
+        /// The longest one statement may run (PostgreSQL's statement_timeout).
+        #[arg(long, default_value = "60s")]
+        statement_timeout: String,
+        /// How long a transaction may sit idle before it is ended.
+        #[arg(long, default_value = "5min")]
+        idle_timeout: String,
+        /// The most temporary disk one query may use (temp_file_limit).
+        #[arg(long, default_value = "1GB")]
+        temp_file_limit: String,
+        /// At most this many connections at once.
+        #[arg(long, default_value_t = 2)]
+        connection_limit: i32,
+        /// The total epsilon the login may spend on noisy aggregates (docs/ANALYSTS.md).
+        #[arg(long, default_value_t = 10.0)]
+        privacy_budget: f64,
     },
     /// List analysts and whose view each gets.
     List,
@@ -45,7 +60,19 @@ pub async fn run(args: AnalystArgs) -> CliResult {
             name,
             as_user,
             password_stdin,
+            statement_timeout,
+            idle_timeout,
+            temp_file_limit,
+            connection_limit,
+            privacy_budget,
         } => {
+            let limits = analysts::Limits {
+                statement_timeout,
+                idle_timeout,
+                temp_file_limit,
+                connections: connection_limit,
+                privacy_budget,
+            };
             let password = if password_stdin {
                 let mut text = String::new();
                 std::io::stdin().read_to_string(&mut text)?;
@@ -56,7 +83,7 @@ pub async fn run(args: AnalystArgs) -> CliResult {
             if password.is_empty() {
                 return Err("the password is empty".into());
             }
-            analysts::add(&mut client, &name, &password, as_user.as_deref()).await?;
+            analysts::add(&mut client, &name, &password, as_user.as_deref(), &limits).await?;
             let view = as_user.map_or("an anonymous visitor".to_string(), |user| {
                 format!("user {user}")
             });

@@ -1,13 +1,24 @@
 //! `hedgerow check`: exits non-zero, with a list, when a live database breaks an invariant.
 
-use super::{AdminConnection, CliResult};
-use crate::db::{check, connect};
+use clap::Args;
 
-pub async fn run(admin: AdminConnection) -> CliResult {
-    let client = connect(&admin.url()?)
+use super::{AdminConnection, CliResult, KindsDir};
+use crate::db::{check, connect, migrate::RepeatableSql};
+
+#[derive(Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    admin: AdminConnection,
+    #[command(flatten)]
+    kinds: KindsDir,
+}
+
+pub async fn run(args: CheckArgs) -> CliResult {
+    let repeatable = RepeatableSql::load(args.kinds.kinds_dir.as_deref())?;
+    let client = connect(&args.admin.url()?)
         .await
         .map_err(|e| format!("cannot connect: {e}"))?;
-    let findings = check::run(&client).await?;
+    let findings = check::run(&client, &repeatable).await?;
     for finding in &findings {
         if finding.passed() {
             println!("ok    {}", finding.check);

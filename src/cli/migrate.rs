@@ -2,8 +2,12 @@
 
 use clap::Args;
 
-use super::CliResult;
-use crate::db::{connect, migrate};
+use super::{CliResult, KindsDir};
+use crate::config::parse_duration;
+use crate::db::{
+    connect,
+    migrate::{self, MigrateOptions, RepeatableSql},
+};
 
 #[derive(Args)]
 pub struct MigrateArgs {
@@ -15,6 +19,11 @@ pub struct MigrateArgs {
     /// Print what migrate would do; change nothing.
     #[arg(long)]
     dry_run: bool,
+    #[command(flatten)]
+    kinds: KindsDir,
+    /// How long to wait for another migration's lock before giving up (e.g. 60s, 5m).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    lock_timeout: std::time::Duration,
 }
 
 pub async fn run(args: MigrateArgs) -> CliResult {
@@ -32,7 +41,8 @@ pub async fn run(args: MigrateArgs) -> CliResult {
             println!("unknown  {unknown} (applied by a newer hedgerow: migrate would refuse)");
         }
         if args.dry_run {
-            let current = migrate::repeatable_is_current(&client).await?;
+            let repeatable = RepeatableSql::load(args.kinds.kinds_dir.as_deref())?;
+            let current = migrate::repeatable_is_current(&client, &repeatable).await?;
             println!(
                 "functions and policies: {}",
                 if current {
@@ -44,7 +54,18 @@ pub async fn run(args: MigrateArgs) -> CliResult {
         }
         return Ok(());
     }
-    let report = migrate::migrate(&mut client).await?;
+    let options = MigrateOptions {
+        kinds_dir: args.kinds.kinds_dir,
+        lock_timeout: args.lock_timeout,
+    };
+    let report = migrate::migrate(&mut client, &options).await?;
+    if let Some(sql) = report.unhardened {
+        eprintln!(
+            "warning: this connection is not a superuser's, so PostgreSQL's statistics, sizes and locks \
+             stay open to analysts here, and `hedgerow analyst add` refuses to add any. An administrator \
+             closes them with:\n\n{sql}"
+        );
+    }
     if report.created_roles {
         println!("created hedgerow's roles");
     }

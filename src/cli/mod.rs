@@ -37,7 +37,14 @@ enum Command {
     /// Analysts' logins for direct SQL under the same rules.
     Analyst(analyst::AnalystArgs),
     /// Check a live database's invariants; exits non-zero with a list when one fails.
-    Check(AdminConnection),
+    Check(check::CheckArgs),
+}
+
+/// The app's own kinds: a directory of kind files (see docs/KINDS.md).
+#[derive(Args)]
+struct KindsDir {
+    #[arg(long, env = "HEDGEROW_KINDS_DIR")]
+    kinds_dir: Option<std::path::PathBuf>,
 }
 
 /// An operator's connection: a superuser, or a member of hedgerow_owner — never the
@@ -76,7 +83,7 @@ pub fn main() -> ExitCode {
             Command::Token(args) => token::run(args),
             Command::Logs(args) => logs::run(args).await,
             Command::Analyst(args) => analyst::run(args).await,
-            Command::Check(admin) => check::run(admin).await,
+            Command::Check(args) => check::run(args).await,
         }
     })
 }

@@ -17,7 +17,7 @@ pub async fn run() -> CliResult {
         Some(_) => None,
         None => {
             tracing::info!(data_dir = %config.data_dir.display(), "starting the embedded PostgreSQL");
-            Some(Embedded::start(&config.data_dir).await?)
+            Some(Embedded::start(&config.data_dir, &config.migrate_options()).await?)
         }
     };
     let database_url = match (&config.database_url, &embedded) {
@@ -37,11 +37,16 @@ pub async fn run() -> CliResult {
     let pg_config = database_url
         .parse::<tokio_postgres::Config>()
         .map_err(|e| format!("DATABASE_URL is not a valid PostgreSQL connection string: {e}"))?;
+    let pg_config_for_listen = pg_config.clone();
     let pool = pool::create(pg_config, config.pool_size, config.pool_timeout)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let app = App::new(pool.clone(), jwt.verifier(), &config);
+    let routes = std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(
+        crate::db::routes::load(&pool).await?,
+    ));
+    crate::db::routes::keep_current(pg_config_for_listen, pool.clone(), routes.clone());
+    let app = App::new(pool.clone(), jwt.verifier(), &config, routes);
     tracing::info!(address = %listener.local_addr()?, "hedgerow is serving");
     if let Some(embedded) = &embedded {
         eprintln!(

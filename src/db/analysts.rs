@@ -15,8 +15,40 @@ pub enum AnalystError {
     NoSuchUser(String),
     #[error("managing analysts needs a superuser connection (it creates login roles)")]
     NotAllowed,
+    #[error(
+        "PostgreSQL's statistics, sizes and locks are still open in this database, so an analyst \
+         could learn private data through them. Run `hedgerow migrate` as a superuser first."
+    )]
+    SideChannelsOpen,
     #[error(transparent)]
     Database(#[from] tokio_postgres::Error),
+}
+
+/// What one analyst login may use of the server: enforced by PostgreSQL per role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// statement_timeout, e.g. "60s".
+    pub statement_timeout: String,
+    /// idle_in_transaction_session_timeout, e.g. "5min".
+    pub idle_timeout: String,
+    /// temp_file_limit, e.g. "1GB".
+    pub temp_file_limit: String,
+    /// At most this many connections at once.
+    pub connections: i32,
+    /// The total epsilon the login may spend on noisy aggregates.
+    pub privacy_budget: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            statement_timeout: "60s".into(),
+            idle_timeout: "5min".into(),
+            temp_file_limit: "1GB".into(),
+            connections: 2,
+            privacy_budget: 10.0,
+        }
+    }
 }
 
 /// An analyst as `hedgerow analyst list` shows it.
@@ -40,13 +72,14 @@ fn check_name(name: &str) -> Result<(), AnalystError> {
     }
 }
 
-/// Creates analyst `name` with `password`, mapped to `as_user` (a username) or to nobody.
-/// Runs in one transaction: a failure leaves no half-made analyst.
+/// Creates analyst `name` with `password`, mapped to `as_user` (a username) or to nobody,
+/// with `limits`. Runs in one transaction: a failure leaves no half-made analyst.
 pub async fn add(
     client: &mut Client,
     name: &str,
     password: &str,
     as_user: Option<&str>,
+    limits: &Limits,
 ) -> Result<(), AnalystError> {
     check_name(name)?;
     let may: bool = client
@@ -58,6 +91,9 @@ pub async fn add(
         .get(0);
     if !may {
         return Err(AnalystError::NotAllowed);
+    }
+    if !super::migrate::is_hardened(client).await? {
+        return Err(AnalystError::SideChannelsOpen);
     }
     let transaction = client.transaction().await?;
     if !transaction
@@ -80,12 +116,27 @@ pub async fn add(
                 .get(0),
         ),
     };
-    // Identifiers and the password are quoted by PostgreSQL itself (format %I, %L).
+    // Identifiers, the password and the settings are quoted by PostgreSQL itself (format %I,
+    // %L). The budget is spent through a sequence of its own (see V8).
     let statements: Vec<String> = transaction
         .query(
-            "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L IN ROLE hedgerow_analyst', $1::text, $2::text) \
-             UNION ALL SELECT format('ALTER ROLE %I SET search_path = data, analytics', $1::text)",
-            &[&name, &password],
+            "SELECT unnest(ARRAY[
+               format('CREATE ROLE %I LOGIN PASSWORD %L CONNECTION LIMIT %s IN ROLE hedgerow_analyst', $1::text, $2::text, $3::int),
+               format('ALTER ROLE %I SET search_path = analytics', $1::text),
+               format('ALTER ROLE %I SET statement_timeout = %L', $1::text, $4::text),
+               format('ALTER ROLE %I SET idle_in_transaction_session_timeout = %L', $1::text, $5::text),
+               format('ALTER ROLE %I SET temp_file_limit = %L', $1::text, $6::text),
+               format('CREATE SEQUENCE data.%I', 'privacy_spent_' || substr(md5($1::text), 1, 16)),
+               format('ALTER SEQUENCE data.%I OWNER TO hedgerow_owner', 'privacy_spent_' || substr(md5($1::text), 1, 16)),
+               format('GRANT SELECT ON SEQUENCE data.%I TO hedgerow_reader', 'privacy_spent_' || substr(md5($1::text), 1, 16))])",
+            &[
+                &name,
+                &password,
+                &limits.connections,
+                &limits.statement_timeout,
+                &limits.idle_timeout,
+                &limits.temp_file_limit,
+            ],
         )
         .await?
         .iter()
@@ -96,8 +147,9 @@ pub async fn add(
     }
     transaction
         .execute(
-            "INSERT INTO data.analyst_accounts (role_name, user_id) VALUES ($1, $2)",
-            &[&name, &user_id],
+            "INSERT INTO data.analyst_accounts (role_name, user_id, privacy_budget, budget_spent) \
+             VALUES ($1::text, $2, $3::float8::numeric, ('data.' || quote_ident('privacy_spent_' || substr(md5($1::text), 1, 16)))::regclass)",
+            &[&name, &user_id, &limits.privacy_budget],
         )
         .await?;
     transaction.commit().await?;
@@ -140,12 +192,18 @@ pub async fn remove(client: &mut Client, name: &str) -> Result<(), AnalystError>
     if !is_analyst {
         return Err(AnalystError::NoSuchAnalyst(name.to_string()));
     }
-    transaction
-        .execute(
-            "DELETE FROM data.analyst_accounts WHERE role_name = $1",
+    let spent: Option<String> = transaction
+        .query_opt(
+            "DELETE FROM data.analyst_accounts WHERE role_name = $1 RETURNING budget_spent::text",
             &[&name],
         )
-        .await?;
+        .await?
+        .and_then(|row| row.get(0));
+    if let Some(spent) = spent {
+        transaction
+            .batch_execute(&format!("DROP SEQUENCE IF EXISTS {spent}"))
+            .await?;
+    }
     let drop: String = transaction
         .query_one("SELECT format('DROP ROLE %I', $1::text)", &[&name])
         .await?

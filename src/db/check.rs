@@ -3,10 +3,13 @@
 
 use tokio_postgres::Client;
 
-use super::migrate;
+use super::migrate::{self, RepeatableSql};
 
 /// Schemas whose tables API or analyst roles can reach.
-const EXPOSED: &str = "'data', 'hedgerow', 'api', 'analytics'";
+const EXPOSED: &str = "'data', 'hedgerow', 'api', 'sealed', 'analytics'";
+/// Analysts' login roles and their group.
+const ANALYSTS: &str = "SELECT oid FROM pg_roles WHERE rolname = 'hedgerow_analyst' \
+     UNION SELECT member FROM pg_auth_members WHERE roleid = 'hedgerow_analyst'::regrole";
 /// Roles that serve requests or analysts, and every analyst's login role. (Membership comes
 /// from pg_auth_members: pg_has_role would count every superuser as a member.)
 const SERVING_ROLES: &str = "SELECT oid FROM pg_roles WHERE rolname IN \
@@ -82,18 +85,59 @@ fn checks() -> Vec<Check> {
                 .into(),
         },
         Check {
+            name: "analysts reach no table of schema data, only views whose rows a sealed function gives",
+            violations: format!(
+                "SELECT 'an analyst may read ' || c.oid::regclass::text \
+                   FROM pg_class c, (({ANALYSTS})) a(role) \
+                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+                    AND c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) \
+                    AND has_table_privilege(a.role, c.oid, 'SELECT') \
+                    AND (c.relkind <> 'v' OR c.relnamespace <> 'analytics'::regnamespace) \
+                 UNION \
+                 SELECT c.oid::regclass::text || ' reads ' || m[1]::oid::regclass::text || ' directly, not through a sealed function' \
+                   FROM pg_class c JOIN pg_rewrite w ON w.ev_class = c.oid, \
+                        regexp_matches(w.ev_action::text, ':rtekind 0 :relid (\\d+) :relkind (\\w)', 'g') m \
+                  WHERE c.relnamespace = 'analytics'::regnamespace AND m[2] <> 'v' \
+                 UNION \
+                 SELECT p.oid::regprocedure::text || ' is not a SECURITY DEFINER function of hedgerow_reader or hedgerow_owner' \
+                   FROM pg_proc p \
+                  WHERE p.pronamespace = 'sealed'::regnamespace \
+                    AND NOT (p.prosecdef AND p.proowner IN ('hedgerow_reader'::regrole, 'hedgerow_owner'::regrole)) \
+                 UNION \
+                 SELECT 'analysts may use schema ' || n.nspname FROM pg_namespace n, (({ANALYSTS})) a(role) \
+                  WHERE n.nspname IN ('data', 'hedgerow', 'api', 'sealed', 'hedgerow_meta') \
+                    AND has_schema_privilege(a.role, n.oid, 'USAGE')"
+            ),
+        },
+        Check {
+            name: "PostgreSQL's statistics, sizes, locks and advisory locks are closed to analysts (sql/harden.sql)",
+            violations: format!(
+                "SELECT 'the catalog is not hardened: a superuser must run `hedgerow migrate` (or sql/harden.sql)' \
+                  WHERE NOT ({})",
+                migrate::HARDENED
+            ),
+        },
+        Check {
+            name: "every analyst login has its limits: statement and idle timeouts, a temp-file limit, a connection limit",
+            violations:
+                "SELECT r.rolname || ' lacks ' || wanted.setting FROM pg_roles r \
+                   CROSS JOIN (VALUES ('statement_timeout'), ('idle_in_transaction_session_timeout'), ('temp_file_limit')) wanted(setting) \
+                  WHERE r.rolname IN (SELECT role_name FROM data.analyst_accounts) \
+                    AND NOT EXISTS (SELECT FROM pg_db_role_setting s, unnest(s.setconfig) c \
+                                     WHERE s.setrole = r.oid AND c LIKE wanted.setting || '=%') \
+                 UNION ALL \
+                 SELECT r.rolname || ' has no connection limit' FROM pg_roles r \
+                  WHERE r.rolname IN (SELECT role_name FROM data.analyst_accounts) \
+                    AND r.rolconnlimit < 0"
+                .into(),
+        },
+        Check {
             name: "kept public counts equal the public rows (a full count: seconds at millions of rows)",
-            violations: "SELECT kind || ' ' || quote_literal(scope) || ': kept ' || coalesce(kept.n, 0) \
-                                || ', counted ' || coalesce(counted.n, 0) \
+            violations: "SELECT coalesce(kept.kind, counted.kind) || ' ' || quote_literal(coalesce(kept.scope, counted.scope)) \
+                                || ': kept ' || coalesce(kept.n, 0) || ', counted ' || coalesce(counted.n, 0) \
                            FROM data.public_counts kept \
-                           FULL JOIN (SELECT kind, '' AS scope, count(*) AS n FROM data.resources \
-                                       WHERE listed GROUP BY kind \
-                                      UNION ALL SELECT 'session', track, count(*) FROM data.sessions \
-                                       WHERE listed GROUP BY track) counted USING (kind, scope) \
-                          WHERE coalesce(kept.n, 0) <> coalesce(counted.n, 0) \
-                         UNION ALL SELECT 'data.sessions.listed is stale for ' || s.id \
-                           FROM data.sessions s JOIN data.resources r ON r.id = s.id \
-                          WHERE s.listed <> r.listed"
+                           FULL JOIN hedgerow.counted_public() counted USING (kind, scope) \
+                          WHERE coalesce(kept.n, 0) <> coalesce(counted.n, 0)"
                 .into(),
         },
     ]
@@ -113,7 +157,10 @@ impl Finding {
 }
 
 /// Runs every check (read-only), migrations included.
-pub async fn run(client: &Client) -> Result<Vec<Finding>, tokio_postgres::Error> {
+pub async fn run(
+    client: &Client,
+    repeatable: &RepeatableSql,
+) -> Result<Vec<Finding>, tokio_postgres::Error> {
     let mut findings = Vec::new();
     for check in checks() {
         let rows = client.query(&check.violations, &[]).await?;
@@ -122,11 +169,14 @@ pub async fn run(client: &Client) -> Result<Vec<Finding>, tokio_postgres::Error>
             violations: rows.iter().map(|row| row.get(0)).collect(),
         });
     }
-    findings.push(migrations(client).await?);
+    findings.push(migrations(client, repeatable).await?);
     Ok(findings)
 }
 
-async fn migrations(client: &Client) -> Result<Finding, tokio_postgres::Error> {
+async fn migrations(
+    client: &Client,
+    repeatable: &RepeatableSql,
+) -> Result<Finding, tokio_postgres::Error> {
     let mut violations = Vec::new();
     match migrate::status(client).await {
         Ok(states) => violations.extend(
@@ -145,7 +195,7 @@ async fn migrations(client: &Client) -> Result<Finding, tokio_postgres::Error> {
         ),
         Err(e) => violations.push(e.to_string()),
     }
-    if !migrate::repeatable_is_current(client).await? {
+    if !migrate::repeatable_is_current(client, repeatable).await? {
         violations
             .push("functions and policies differ from this binary's (run hedgerow migrate)".into());
     }

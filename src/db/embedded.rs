@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cluster::{ClusterError, ClusterOptions, LocalCluster};
 use super::connect;
-use super::migrate::{self, MigrateError};
+use super::migrate::{self, MigrateError, MigrateOptions};
 use crate::secret::random_hex;
 
 pub const DATABASE: &str = "hedgerow";
@@ -102,7 +102,7 @@ pub struct Embedded {
 impl Embedded {
     /// Starts (creating on first use) the cluster under `data_dir`, creates and migrates the
     /// `hedgerow` database, and sets the authenticator's password.
-    pub async fn start(data_dir: &Path) -> Result<Self, EmbeddedError> {
+    pub async fn start(data_dir: &Path, migrate: &MigrateOptions) -> Result<Self, EmbeddedError> {
         fs::create_dir_all(data_dir).map_err(|e| secrets_error(data_dir, e))?;
         let mut secrets = match EmbeddedSecrets::load(data_dir)? {
             Some(secrets) => secrets,
@@ -124,11 +124,11 @@ impl Embedded {
             secrets,
             data_dir: data_dir.to_path_buf(),
         };
-        embedded.prepare().await?;
+        embedded.prepare(migrate).await?;
         Ok(embedded)
     }
 
-    async fn prepare(&self) -> Result<(), EmbeddedError> {
+    async fn prepare(&self, options: &MigrateOptions) -> Result<(), EmbeddedError> {
         let server = connect(&self.cluster.admin_url("postgres")).await?;
         let exists: bool = server
             .query_one(
@@ -143,7 +143,7 @@ impl Embedded {
                 .await?;
         }
         let mut admin = connect(&self.admin_url()).await?;
-        migrate::migrate(&mut admin).await?;
+        migrate::migrate(&mut admin, options).await?;
         // Hex passwords need no quoting beyond the literal's quotes.
         admin
             .batch_execute(&format!(

@@ -9,6 +9,7 @@ pub mod migrate;
 pub mod pool;
 pub mod request;
 pub mod retention;
+pub mod routes;
 
 /// Opens one connection and drives it in the background (for admin work, not requests).
 pub async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
@@ -17,6 +18,27 @@ pub async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres
         let _ = connection.await;
     });
     Ok(client)
+}
+
+/// A database error with its SQLSTATE, message, detail and context (tokio-postgres alone
+/// says "db error").
+pub fn describe(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => {
+            let mut text = format!("database error {}: {}", db.code().code(), db.message());
+            for (label, part) in [
+                ("detail", db.detail()),
+                ("hint", db.hint()),
+                ("where", db.where_()),
+            ] {
+                if let Some(part) = part {
+                    text.push_str(&format!("\n  {label}: {part}"));
+                }
+            }
+            text
+        }
+        None => format!("database connection error: {error}"),
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -10,29 +10,23 @@ use std::sync::Arc;
 use deadpool_postgres::{Object, Pool, PoolError};
 use tokio_postgres::{Statement, types::ToSql};
 
-/// Sets the transaction-local context that policies and functions read, server settings
-/// included: per transaction, so no session state is needed (poolers that share server
-/// connections between clients cannot mix them up). JIT is off: on million-row tables the
-/// estimated costs pass jit_above_cost and compiling took 1.4 s of a 0.7 ms feed page.
+/// Sets the transaction-local context that policies and functions read — only what some
+/// function or policy reads — server settings included: per transaction, so no session
+/// state is needed (poolers that share server connections between clients cannot mix them
+/// up). JIT is off: on million-row tables the estimated costs pass jit_above_cost and
+/// compiling took 1.4 s of a 0.7 ms feed page.
 const SET_CONTEXT: &str = "SELECT set_config('role', $1, true), \
-     set_config('request.jwt.claims', $2, true), set_config('request.method', $3, true), \
-     set_config('request.path', $4, true), set_config('request.headers', $5, true), \
-     set_config('request.ip', $6, true), set_config('request.share_token', $7, true), \
-     set_config('statement_timeout', $8, true), set_config('hedgerow.public_url', $9, true), \
-     set_config('hedgerow.signup_url', $10, true), set_config('hedgerow.truncate_ips', $11, true), \
-     set_config('jit', 'off', true)";
+     set_config('request.user_id', $2, true), set_config('request.ip', $3, true), \
+     set_config('request.share_token', $4, true), set_config('statement_timeout', $5, true), \
+     set_config('hedgerow.public_url', $6, true), set_config('hedgerow.signup_url', $7, true), \
+     set_config('hedgerow.truncate_ips', $8, true), set_config('jit', 'off', true)";
 
 /// What the transaction knows about the request.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub role: &'static str,
-    /// The verified JWT claims as JSON, empty for anonymous callers.
-    pub claims: String,
-    pub method: String,
-    /// The request path with share tokens redacted.
-    pub path: String,
-    /// Lower-cased request headers as a JSON object, secrets left out.
-    pub headers: String,
+    /// The caller's user id (hedgerow.current_user_id()), empty for anonymous callers.
+    pub user_id: String,
     pub ip: String,
     /// The share token the request carries, empty when none.
     pub share_token: String,
@@ -52,34 +46,32 @@ pub struct ServerSettings {
 /// One call of `api.<function>(args)`.
 #[derive(Debug, Clone)]
 pub struct FunctionCall {
-    pub function: &'static str,
+    /// The function's qualified name, `api.<name>`.
+    pub function: String,
     /// Runs in a READ ONLY transaction.
     pub read_only: bool,
     /// The function's argument: path, query and body fields as one JSON object.
     pub args: String,
 }
 
-/// The function's response: the JSON body, and the status it asked for, if any.
+/// The function's response: the body, and what it asked the server to say beside it.
 #[derive(Debug)]
 pub struct FunctionOutput {
     pub body: String,
+    /// A status other than the route's (`response.status`).
     pub status: Option<u16>,
+    /// The resource's ETag (`response.etag`).
+    pub etag: Option<String>,
+    /// Where a created resource lives (`response.location`).
+    pub location: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
     #[error("no database connection: {0}")]
     Pool(#[from] PoolError),
-    #[error("{}", describe(.0))]
+    #[error("{}", super::describe(.0))]
     Database(#[from] tokio_postgres::Error),
-}
-
-/// A database error with its SQLSTATE and message (tokio-postgres alone says "db error").
-fn describe(error: &tokio_postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => format!("database error {}: {}", db.code().code(), db.message()),
-        None => format!("database connection error: {error}"),
-    }
 }
 
 /// Runs one request's transaction. It is spawned as its own task, so a client that hangs up
@@ -102,8 +94,9 @@ async fn run(
 ) -> Result<FunctionOutput, RequestError> {
     let client = pool.get().await?;
     let function_sql = format!(
-        "WITH r AS MATERIALIZED (SELECT api.{}($1::text::jsonb)::text AS body) \
-         SELECT body, current_setting('response.status', true) FROM r",
+        "WITH r AS MATERIALIZED (SELECT {}($1::text::jsonb)::text AS body) \
+         SELECT body, current_setting('response.status', true), current_setting('response.etag', true), \
+                current_setting('response.location', true) FROM r",
         call.function
     );
     let begin_sql = if call.read_only {
@@ -118,12 +111,9 @@ async fn run(
         client.prepare_cached("COMMIT"),
     )?;
     let timeout = context.server.statement_timeout_ms.to_string();
-    let settings: [&(dyn ToSql + Sync); 11] = [
+    let settings: [&(dyn ToSql + Sync); 8] = [
         &context.role,
-        &context.claims,
-        &context.method,
-        &context.path,
-        &context.headers,
+        &context.user_id,
         &context.ip,
         &context.share_token,
         &timeout,
@@ -146,10 +136,12 @@ async fn run(
     set?;
     let row = row?;
     committed?;
-    let status = row.get::<_, Option<&str>>(1).and_then(|s| s.parse().ok());
+    let setting = |n: usize| row.get::<_, Option<String>>(n).filter(|s| !s.is_empty());
     Ok(FunctionOutput {
         body: row.get(0),
-        status,
+        status: setting(1).and_then(|s| s.parse().ok()),
+        etag: setting(2),
+        location: setting(3),
     })
 }
 

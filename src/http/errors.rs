@@ -6,6 +6,7 @@ use hyper::{Method, Response, StatusCode, header};
 
 use super::input::InputError;
 use super::response::{Body, failure, html_failure};
+use super::validate::Invalid;
 use crate::auth::AuthError;
 use crate::db::request::RequestError;
 
@@ -13,8 +14,12 @@ use crate::db::request::RequestError;
 pub enum ApiError {
     #[error(transparent)]
     Auth(#[from] AuthError),
+    #[error("authentication required")]
+    Unauthenticated,
     #[error("no such endpoint")]
     NoRoute,
+    #[error("the service is starting: its database is not reachable yet")]
+    RoutesNotLoaded,
     #[error("method not allowed")]
     WrongMethod(Vec<Method>),
     #[error("the request body is larger than 1 MiB")]
@@ -23,6 +28,8 @@ pub enum ApiError {
     BodyUnreadable,
     #[error(transparent)]
     Input(#[from] InputError),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
     #[error("too many requests with share tokens from this address; try again later")]
     RateLimited(std::time::Duration),
     #[error(transparent)]
@@ -69,7 +76,20 @@ impl ApiError {
     pub fn into_response(self, anonymous: bool, request_id: &str) -> Response<Body> {
         let shown = match &self {
             ApiError::Auth(e) => shown(StatusCode::UNAUTHORIZED, "INVALID_TOKEN", e.to_string()),
+            ApiError::Unauthenticated => shown(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                self.to_string(),
+            ),
+            ApiError::Invalid(invalid) => {
+                shown(StatusCode::BAD_REQUEST, &invalid.code, &invalid.message)
+            }
             ApiError::NoRoute => shown(StatusCode::NOT_FOUND, "NOT_FOUND", "no such endpoint"),
+            ApiError::RoutesNotLoaded => shown(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                self.to_string(),
+            ),
             ApiError::WrongMethod(_) => shown(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "METHOD_NOT_ALLOWED",

@@ -1,5 +1,5 @@
-//! The one JSON argument of an `api.*` function: body fields, then query parameters, then
-//! path parameters (later ones win, so a body cannot override the id in the path).
+//! Reading a request body: a JSON object, within the size limit, without NUL characters
+//! (which PostgreSQL text cannot hold). Checking it against the route is validate.rs's job.
 
 use serde_json::{Map, Value};
 
@@ -18,26 +18,48 @@ pub enum InputError {
     NulCharacter,
 }
 
-/// Builds the argument from the parts of a request.
-pub fn build_args(
-    path_params: &[(&'static str, String)],
-    query: Option<&str>,
+/// The request body as a JSON object (None when there is none).
+pub fn parse_body(
     content_type: Option<&str>,
     body: &[u8],
-) -> Result<String, InputError> {
-    let mut args = parse_body(content_type, body)?;
-    for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-        args.insert(name.into_owned(), Value::String(value.into_owned()));
+) -> Result<Option<Map<String, Value>>, InputError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
     }
-    for (name, value) in path_params {
-        args.insert((*name).to_string(), Value::String(value.clone()));
+    let is_json = content_type
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(InputError::UnsupportedMediaType);
     }
-    let args = Value::Object(args);
-    // PostgreSQL text cannot hold NUL; refuse it here, with the API's own message.
-    if contains_nul(&args) {
-        return Err(InputError::NulCharacter);
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(fields)) => Ok(Some(fields)),
+        Ok(_) => Err(InputError::NotAnObject),
+        Err(e) => Err(InputError::MalformedJson(e.to_string())),
     }
-    Ok(args.to_string())
+}
+
+/// PostgreSQL text cannot hold NUL: refused here, with the API's own message.
+pub fn refuse_nul(args: &Map<String, Value>) -> Result<(), InputError> {
+    let found = args
+        .iter()
+        .any(|(key, value)| key.contains('\0') || contains_nul(value));
+    if found {
+        Err(InputError::NulCharacter)
+    } else {
+        Ok(())
+    }
+}
+
+/// The same for a query string, decoded.
+pub fn refuse_nul_in_query(query: Option<&str>) -> Result<(), InputError> {
+    let found = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .any(|(name, value)| name.contains('\0') || value.contains('\0'));
+    if found {
+        Err(InputError::NulCharacter)
+    } else {
+        Ok(())
+    }
 }
 
 fn contains_nul(value: &Value) -> bool {
@@ -51,85 +73,51 @@ fn contains_nul(value: &Value) -> bool {
     }
 }
 
-fn parse_body(content_type: Option<&str>, body: &[u8]) -> Result<Map<String, Value>, InputError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    let is_json = content_type
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(InputError::UnsupportedMediaType);
-    }
-    match serde_json::from_slice(body) {
-        Ok(Value::Object(fields)) => Ok(fields),
-        Ok(_) => Err(InputError::NotAnObject),
-        Err(e) => Err(InputError::MalformedJson(e.to_string())),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn path_beats_query_beats_body() {
-        let args = build_args(
-            &[("id", "from-path".into())],
-            Some("id=from-query&limit=5"),
-            Some("application/json; charset=utf-8"),
-            br#"{"id": "from-body", "name": "x"}"#,
-        )
-        .unwrap();
-        let args: Value = serde_json::from_str(&args).unwrap();
-        assert_eq!(args["id"], "from-path");
-        assert_eq!(args["limit"], "5");
-        assert_eq!(args["name"], "x");
-    }
-
-    #[test]
     fn bodies_must_be_json_objects() {
         assert_eq!(
-            build_args(&[], None, Some("text/plain"), b"{}"),
+            parse_body(Some("text/plain"), b"{}"),
             Err(InputError::UnsupportedMediaType)
         );
         assert_eq!(
-            build_args(&[], None, None, b"{}"),
+            parse_body(None, b"{}"),
             Err(InputError::UnsupportedMediaType)
         );
         assert_eq!(
-            build_args(&[], None, Some("application/json"), b"[1]"),
+            parse_body(Some("application/json"), b"[1]"),
             Err(InputError::NotAnObject)
         );
         assert!(matches!(
-            build_args(&[], None, Some("application/json"), b"{\"a\":"),
+            parse_body(Some("application/json"), b"{\"a\":"),
             Err(InputError::MalformedJson(_))
         ));
-        assert_eq!(build_args(&[], None, None, b""), Ok("{}".into()));
+        assert_eq!(parse_body(None, b"  "), Ok(None));
+        assert!(
+            parse_body(Some("application/json; charset=utf-8"), b"{\"a\": 1}")
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
     fn nul_characters_are_refused_wherever_they_are() {
-        let json = Some("application/json");
+        for value in [
+            serde_json::json!({ "a": "x\u{0}" }),
+            serde_json::json!({ "a\u{0}": 1 }),
+            serde_json::json!({ "a": [{ "b": "\u{0}" }] }),
+        ] {
+            assert_eq!(
+                refuse_nul(value.as_object().unwrap()),
+                Err(InputError::NulCharacter)
+            );
+        }
         assert_eq!(
-            build_args(&[], None, json, br#"{"a": "x\u0000"}"#),
-            Err(InputError::NulCharacter)
-        );
-        assert_eq!(
-            build_args(&[], None, json, br#"{"a\u0000": 1}"#),
-            Err(InputError::NulCharacter)
-        );
-        assert_eq!(
-            build_args(&[], None, json, br#"{"a": [{"b": "\u0000"}]}"#),
-            Err(InputError::NulCharacter)
-        );
-        assert_eq!(
-            build_args(&[], Some("q=%00"), None, b""),
-            Err(InputError::NulCharacter)
-        );
-        assert_eq!(
-            build_args(&[("id", "a\0".into())], None, None, b""),
-            Err(InputError::NulCharacter)
+            refuse_nul(serde_json::json!({ "a": "b" }).as_object().unwrap()),
+            Ok(())
         );
     }
 }

@@ -9,3 +9,4 @@ pub mod response;
 pub mod routes;
 pub mod server;
 pub mod service;
+pub mod validate;

@@ -12,26 +12,19 @@ use bytes::Bytes;
 use deadpool_postgres::Pool;
 use http_body_util::{BodyExt, Limited};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode, body::Incoming, header};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::client_ip::TrustedProxies;
 use super::errors::ApiError;
-use super::input::{MAX_BODY_BYTES, build_args};
+use super::input::{MAX_BODY_BYTES, parse_body, refuse_nul, refuse_nul_in_query};
 use super::rate_limit::RateLimiter;
 use super::response::{self, Body};
-use super::routes::{self, Match, Route};
+use super::routes::{self, Auth, Match, Params, Route, RouteTable};
 use crate::auth::{Caller, Verifier};
 use crate::config::Config;
 use crate::db::request::{self as db_request, FunctionCall, RequestContext, ServerSettings};
-
-/// Request headers never passed into the database: they carry credentials.
-const SECRET_HEADERS: &[&str] = &[
-    "authorization",
-    "cookie",
-    "x-share-token",
-    "proxy-authorization",
-];
+use crate::db::routes::SharedRoutes;
 
 /// What every request needs, shared by all connections.
 pub struct App {
@@ -40,11 +33,11 @@ pub struct App {
     trusted_proxies: TrustedProxies,
     server: Arc<ServerSettings>,
     share_rate_limit: Option<RateLimiter>,
-    openapi: Bytes,
+    routes: SharedRoutes,
 }
 
 impl App {
-    pub fn new(pool: Pool, verifier: Verifier, config: &Config) -> Self {
+    pub fn new(pool: Pool, verifier: Verifier, config: &Config, routes: SharedRoutes) -> Self {
         App {
             pool,
             verifier,
@@ -52,7 +45,7 @@ impl App {
             server: Arc::new(config.server_settings()),
             share_rate_limit: (config.share_rate_limit > 0)
                 .then(|| RateLimiter::new(config.share_rate_limit)),
-            openapi: Bytes::from(super::openapi::document().to_string()),
+            routes,
         }
     }
 }
@@ -84,7 +77,7 @@ pub async fn handle(
     }
     tracing::info!(
         method = %method,
-        route = outcome.label,
+        route = %outcome.label,
         status = response.status().as_u16(),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         request_id = %request_id,
@@ -111,16 +104,16 @@ const SHARE_HEADERS: &[(&str, &str)] = &[
 /// What became of a request.
 struct Outcome {
     /// The route pattern it is logged under (never a path, which could hold a share token).
-    label: &'static str,
+    label: String,
     html: bool,
     carries_share_token: bool,
     result: Result<Response<Body>, ApiError>,
 }
 
 impl Outcome {
-    fn builtin(label: &'static str, response: Response<Body>) -> Self {
+    fn builtin(label: &str, response: Response<Body>) -> Self {
         Outcome {
-            label,
+            label: label.to_string(),
             html: false,
             carries_share_token: false,
             result: Ok(response),
@@ -129,7 +122,7 @@ impl Outcome {
 
     fn unmatched(error: ApiError) -> Self {
         Outcome {
-            label: "unmatched",
+            label: "unmatched".to_string(),
             html: false,
             carries_share_token: false,
             result: Err(error),
@@ -161,18 +154,30 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
         request.method().clone()
     };
     let path = request.uri().path().to_string();
+    let table = app.routes.load_full();
     if let Some(&(builtin, _)) = routes::BUILTIN_PATHS.iter().find(|(p, _)| *p == path) {
         let response = match (method == Method::GET, builtin) {
             (false, _) => return Outcome::unmatched(ApiError::WrongMethod(vec![Method::GET])),
             (true, "/health") => response::data(StatusCode::OK, json!({ "status": "ok" })),
             (true, "/ready") => ready(&app.pool).await,
-            (true, _) => response::json(StatusCode::OK, app.openapi.clone()),
+            (true, _) => response::json(StatusCode::OK, table.openapi.clone()),
         };
         return Outcome::builtin(builtin, response);
     }
-    match routes::find(&method, &path) {
+    // A bad token is a 401 before anything else, the database included.
+    let caller = match app
+        .verifier
+        .authenticate(request.headers().get(header::AUTHORIZATION))
+    {
+        Ok(caller) => caller,
+        Err(e) => return Outcome::unmatched(e.into()),
+    };
+    if !table.is_loaded() {
+        return Outcome::unmatched(ApiError::RoutesNotLoaded);
+    }
+    match table.find(&method, &path) {
         Match::Found(route, params) => {
-            let token = share_token(request.headers(), request.uri().query(), &params);
+            let token = share_token(route, request.headers(), request.uri().query(), &params);
             let forwarded_for = request
                 .headers()
                 .get("x-forwarded-for")
@@ -185,10 +190,10 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
             let carries_share_token = !token.is_empty();
             let result = match limited {
                 Some(retry_after) => Err(ApiError::RateLimited(retry_after)),
-                None => call_route(app, ip, route, params, token, request).await,
+                None => call_route(app, caller, ip, route, params, token, request).await,
             };
             Outcome {
-                label: route.pattern,
+                label: route.pattern.clone(),
                 html: route.html,
                 carries_share_token,
                 result,
@@ -219,15 +224,16 @@ async fn ready(pool: &Pool) -> Response<Body> {
 
 async fn call_route(
     app: &App,
+    caller: Caller,
     ip: IpAddr,
-    route: &'static Route,
-    params: Vec<(&'static str, String)>,
+    route: &Route,
+    params: Params,
     share_token: String,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
-    let caller = app
-        .verifier
-        .authenticate(request.headers().get(header::AUTHORIZATION))?;
+    if route.auth == Auth::User && caller == Caller::Anonymous {
+        return Err(ApiError::Unauthenticated);
+    }
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
@@ -252,70 +258,108 @@ async fn call_route(
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let args = build_args(&params, parts.uri.query(), content_type, &body.to_bytes())?;
+    let body = parse_body(content_type, &body.to_bytes())?;
+    refuse_nul(&params)?;
+    refuse_nul_in_query(parts.uri.query())?;
+    if let Some(body) = &body {
+        refuse_nul(body)?;
+    }
+    let query = if route.html { None } else { parts.uri.query() };
+    let mut args = route.schemas.arguments(params, query, body)?;
+    if route.html {
+        // Pages for browsers take what they declare from the query and ignore the rest
+        // (tracking parameters and the like).
+        args.extend(route.schemas.declared_query(parts.uri.query()));
+    }
+    if let Some(kind) = &route.kind {
+        args.insert("kind".into(), Value::String(kind.clone()));
+    }
+    if route.etag
+        && !route.read_only()
+        && !route.logs_access
+        && let Some(tags) = header_text(&parts.headers, header::IF_MATCH)
+    {
+        args.insert("if_match".into(), Value::String(tags));
+    }
     let context = RequestContext {
         role: caller.role(),
-        claims: match &caller {
-            Caller::User { claims, .. } => claims.clone(),
+        user_id: match &caller {
+            Caller::User { id, .. } => id.to_string(),
             Caller::Anonymous => String::new(),
         },
-        method: parts.method.to_string(),
-        path: redacted_path(route, &params),
-        headers: headers_json(&parts.headers),
         ip: ip.to_string(),
         share_token,
         server: app.server.clone(),
     };
     let call = FunctionCall {
-        function: route.function,
-        read_only: !route.writes,
-        args,
+        function: route.function.clone(),
+        read_only: route.read_only(),
+        args: Value::Object(args).to_string(),
     };
     let output = db_request::call(&app.pool, context, call).await?;
     let status = output
         .status
         .and_then(|s| StatusCode::from_u16(s).ok())
-        .unwrap_or(StatusCode::from_u16(route.status).unwrap_or(StatusCode::OK));
-    Ok(if route.html {
+        .unwrap_or(route.status);
+    if let Some(etag) = &output.etag
+        && route.method == Method::GET
+        && header_text(&parts.headers, header::IF_NONE_MATCH).is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        })
+    {
+        let mut response = response::json(StatusCode::NOT_MODIFIED, Bytes::new());
+        response.headers_mut().remove(header::CONTENT_TYPE);
+        set_header(&mut response, header::ETAG, etag);
+        return Ok(response);
+    }
+    let mut response = if route.html {
         response::html(status, output.body)
     } else {
         response::json(status, output.body)
-    })
+    };
+    if let Some(etag) = &output.etag {
+        set_header(&mut response, header::ETAG, etag);
+    }
+    if let Some(location) = &output.location {
+        set_header(&mut response, header::LOCATION, location);
+    }
+    Ok(response)
 }
 
-/// The request path with any share token replaced by `{token}`.
-fn redacted_path(route: &Route, params: &[(&'static str, String)]) -> String {
-    params
-        .iter()
-        .fold(route.pattern.to_string(), |path, (name, value)| {
-            if *name == "token" {
-                path
-            } else {
-                path.replace(&format!("{{{name}}}"), value)
-            }
-        })
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
-/// The share token of a request: header X-Share-Token, query `token`, or a `{token}` path segment.
-fn share_token(
-    headers: &HeaderMap,
-    query: Option<&str>,
-    params: &[(&'static str, String)],
-) -> String {
+fn set_header(response: &mut Response<Body>, name: header::HeaderName, value: &str) {
+    if let Ok(value) = header::HeaderValue::from_str(value) {
+        response.headers_mut().insert(name, value);
+    }
+}
+
+/// The share token of a request to a route that takes one: header X-Share-Token, a `{token}`
+/// path segment, or query `token`.
+fn share_token(route: &Route, headers: &HeaderMap, query: Option<&str>, params: &Params) -> String {
+    if !route.share_token {
+        return String::new();
+    }
     let from_header = headers
         .get("x-share-token")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let from_path = || {
+        params
+            .get("token")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let from_query = || {
         form_urlencoded::parse(query.unwrap_or("").as_bytes())
             .find(|(name, _)| name == "token")
             .map(|(_, value)| value.into_owned())
-    };
-    let from_path = || {
-        params
-            .iter()
-            .find(|(name, _)| *name == "token")
-            .map(|(_, value)| value.clone())
     };
     from_header
         .or_else(from_path)
@@ -323,16 +367,7 @@ fn share_token(
         .unwrap_or_default()
 }
 
-/// Request headers as a JSON object for `request.headers`, credentials left out.
-fn headers_json(headers: &HeaderMap) -> String {
-    let mut object = Map::new();
-    for (name, value) in headers {
-        if SECRET_HEADERS.contains(&name.as_str()) {
-            continue;
-        }
-        if let Ok(value) = value.to_str() {
-            object.insert(name.as_str().to_string(), Value::String(value.to_string()));
-        }
-    }
-    Value::Object(object).to_string()
+/// The table a server starts with: empty until db::routes loads it.
+pub fn no_routes() -> SharedRoutes {
+    Arc::new(arc_swap::ArcSwap::from_pointee(RouteTable::default()))
 }

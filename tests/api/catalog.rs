@@ -16,7 +16,8 @@ fn hedgerow_check(database: &str) -> (bool, String) {
 #[tokio::test]
 async fn every_invariant_holds_on_a_migrated_database() {
     let app = spawn_app().await;
-    let findings = check::run(&app.admin().await).await.unwrap();
+    let repeatable = hedgerow::db::migrate::RepeatableSql::load(None).unwrap();
+    let findings = check::run(&app.admin().await, &repeatable).await.unwrap();
     assert!(findings.len() >= 8);
     for finding in &findings {
         assert!(
@@ -35,6 +36,18 @@ async fn every_invariant_holds_on_a_migrated_database() {
 async fn hedgerow_check_fails_with_a_list_when_an_invariant_breaks() {
     let app = spawn_app().await;
     let admin = app.admin().await;
+    let unlimited = format!("unlimited_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {unlimited} LOGIN IN ROLE hedgerow_analyst; \
+             INSERT INTO data.analyst_accounts (role_name) VALUES ('{unlimited}'); \
+             CREATE VIEW analytics.leak AS SELECT * FROM data.sessions; \
+             GRANT SELECT ON analytics.leak TO hedgerow_analyst; \
+             GRANT SELECT ON data.plans TO hedgerow_analyst; \
+             GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_get_live_tuples(oid) TO PUBLIC;"
+        ))
+        .await
+        .unwrap();
     admin
         .batch_execute(
             "ALTER TABLE data.sessions NO FORCE ROW LEVEL SECURITY; \
@@ -48,6 +61,8 @@ async fn hedgerow_check_fails_with_a_list_when_an_invariant_breaks() {
         .unwrap();
     let (ok, output) = hedgerow_check(&app.database);
     assert!(!ok, "check passed a broken database:\n{output}");
+    let lacks = format!("{unlimited} lacks statement_timeout");
+    let unbounded = format!("{unlimited} has no connection limit");
     for expected in [
         "data.sessions",
         "hedgerow.current_user_id",
@@ -55,6 +70,11 @@ async fn hedgerow_check_fails_with_a_list_when_an_invariant_breaks() {
         "hedgerow.unpinned",
         "V1__profiles_and_settings is not applied",
         "plan '': kept 7, counted 0",
+        "analytics.leak reads data.sessions directly",
+        "an analyst may read data.plans",
+        "the catalog is not hardened",
+        &lacks,
+        &unbounded,
     ] {
         assert!(
             output.contains(expected),

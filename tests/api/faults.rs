@@ -53,7 +53,9 @@ async fn when_postgres_stops_requests_get_a_quick_503_and_recover_by_themselves(
     let mut cluster = LocalCluster::start(&dir, &options).unwrap();
     let admin = tokio_postgres::Config::from_str(&cluster.admin_url("postgres")).unwrap();
     let mut client = connect_config(&admin).await;
-    migrate::migrate(&mut client).await.unwrap();
+    migrate::migrate(&mut client, &Default::default())
+        .await
+        .unwrap();
     client
         .batch_execute(&format!(
             "RESET ROLE; ALTER ROLE hedgerow_authenticator PASSWORD '{AUTHENTICATOR_PASSWORD}'"

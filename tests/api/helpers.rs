@@ -83,6 +83,12 @@ impl TestServer {
             ))
             .await
             .expect("cloning the template database");
+        // A clone keeps the template's catalog but not its database-level privileges.
+        connect_config(&self.admin_config(&name))
+            .await
+            .batch_execute(migrate::HARDEN_SQL)
+            .await
+            .expect("hardening the clone");
         name
     }
 
@@ -159,7 +165,7 @@ async fn start_test_server() -> TestServer {
         .await
         .unwrap();
     let mut client = connect_config(&server.admin_config(&template)).await;
-    migrate::migrate(&mut client)
+    migrate::migrate(&mut client, &Default::default())
         .await
         .expect("migrating the template database");
     client
@@ -268,9 +274,15 @@ async fn spawn_configured_app(
     config.statement_timeout = Duration::from_secs(5);
     config.pool_timeout = Duration::from_secs(2);
     configure(&mut config);
-    let pool = pool::create(pg, config.pool_size, config.pool_timeout).unwrap();
+    let pool = pool::create(pg.clone(), config.pool_size, config.pool_timeout).unwrap();
     let jwt = JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap();
-    let app = App::new(pool, jwt.verifier(), &config);
+    let routes = match hedgerow::db::routes::load(&pool).await {
+        Ok(table) => std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(table)),
+        // A server started while its database is away serves no routes until it is back.
+        Err(_) => hedgerow::http::service::no_routes(),
+    };
+    hedgerow::db::routes::keep_current(pg, pool.clone(), routes.clone());
+    let app = App::new(pool, jwt.verifier(), &config, routes);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -365,25 +377,32 @@ pub async fn reply(response: reqwest::Response) -> Reply {
     }
 }
 
-/// An analyst: a login role in hedgerow_analyst, optionally mapped to a user, connected over
-/// TCP with its password exactly as a person with psql would be.
+/// An analyst made as `hedgerow analyst add` makes one (a login role in hedgerow_analyst,
+/// with its limits and privacy budget), optionally mapped to a user, connected over TCP with
+/// its password exactly as a person with psql would be.
 pub async fn analyst(app: &TestApp, mapped_to: Option<Uuid>) -> tokio_postgres::Client {
     let name = format!("analyst_{}", Uuid::new_v4().simple());
     let password = random_hex(12);
-    let admin = app.admin().await;
-    admin
-        .batch_execute(&format!(
-            "CREATE ROLE {name} LOGIN PASSWORD '{password}' IN ROLE hedgerow_analyst"
-        ))
-        .await
-        .unwrap();
-    admin
-        .execute(
-            "INSERT INTO data.analyst_accounts (role_name, user_id) VALUES ($1, $2)",
-            &[&name, &mapped_to],
-        )
-        .await
-        .unwrap();
+    let mut admin = app.admin().await;
+    let username: Option<String> = match mapped_to {
+        Some(id) => Some(
+            admin
+                .query_one("SELECT username FROM data.profiles WHERE id = $1", &[&id])
+                .await
+                .unwrap()
+                .get(0),
+        ),
+        None => None,
+    };
+    hedgerow::db::analysts::add(
+        &mut admin,
+        &name,
+        &password,
+        username.as_deref(),
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     connect_config(&test_server().login_config(&name, &password, &app.database)).await
 }
 

@@ -3,6 +3,7 @@
 
 mod access_log;
 mod analyst_privacy;
+mod analyst_side_channels;
 mod analysts;
 mod auth;
 mod bad_input;

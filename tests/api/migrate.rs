@@ -43,7 +43,9 @@ async fn every_migration_file_is_well_named_and_applied() {
     assert_eq!(before.len(), files.len());
     assert!(before.iter().all(|m| !m.applied));
 
-    let report = migrate::migrate(&mut client).await.unwrap();
+    let report = migrate::migrate(&mut client, &Default::default())
+        .await
+        .unwrap();
     assert_eq!(report.applied.len(), files.len());
     assert!(report.reapplied_functions);
     let after = migrate::status(&client).await.unwrap();
@@ -55,9 +57,13 @@ async fn migrating_again_changes_nothing() {
     let server = test_server();
     let database = server.empty_database().await;
     let mut client = connect_config(&server.admin_config(&database)).await;
-    migrate::migrate(&mut client).await.unwrap();
+    migrate::migrate(&mut client, &Default::default())
+        .await
+        .unwrap();
     let mut again = connect_config(&server.admin_config(&database)).await;
-    let report = migrate::migrate(&mut again).await.unwrap();
+    let report = migrate::migrate(&mut again, &Default::default())
+        .await
+        .unwrap();
     assert!(report.applied.is_empty());
     assert!(
         !report.reapplied_functions,
@@ -71,7 +77,11 @@ async fn concurrent_migrations_queue_and_only_one_does_the_work() {
     let database = server.empty_database().await;
     let mut first = connect_config(&server.admin_config(&database)).await;
     let mut second = connect_config(&server.admin_config(&database)).await;
-    let (a, b) = tokio::join!(migrate::migrate(&mut first), migrate::migrate(&mut second));
+    let options = migrate::MigrateOptions::default();
+    let (a, b) = tokio::join!(
+        migrate::migrate(&mut first, &options),
+        migrate::migrate(&mut second, &options)
+    );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.applied.len() + b.applied.len(), migration_files().len());
     assert!(a.applied.is_empty() || b.applied.is_empty());
@@ -89,7 +99,9 @@ async fn a_database_migrated_by_a_newer_hedgerow_is_refused() {
         )
         .await
         .unwrap();
-    let error = migrate::migrate(&mut client).await.unwrap_err();
+    let error = migrate::migrate(&mut client, &Default::default())
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, MigrateError::UnknownMigrations(_)),
         "{error}"
@@ -103,7 +115,7 @@ async fn a_database_migrated_by_a_newer_hedgerow_is_refused() {
 #[tokio::test]
 async fn a_connection_without_rights_is_told_what_an_administrator_must_run() {
     let server = test_server();
-    let database = server.fresh_database().await;
+    let database = server.empty_database().await;
     let role = format!("plain_{}", uuid::Uuid::new_v4().simple());
     let admin = connect_config(&server.admin_config(&database)).await;
     admin
@@ -111,9 +123,11 @@ async fn a_connection_without_rights_is_told_what_an_administrator_must_run() {
         .await
         .unwrap();
 
-    // Database-level grants are not cloned with a template: this database still needs them.
+    // A new database has none of hedgerow's database-level grants.
     let mut plain = connect_config(&server.login_config(&role, "pw", &database)).await;
-    let error = migrate::migrate(&mut plain).await.unwrap_err();
+    let error = migrate::migrate(&mut plain, &Default::default())
+        .await
+        .unwrap_err();
     assert!(
         matches!(error, MigrateError::MissingDatabaseRights { .. }),
         "{error}"
@@ -125,10 +139,14 @@ async fn a_connection_without_rights_is_told_what_an_administrator_must_run() {
         "{error}"
     );
 
-    // Once prepared, a role that is not the owner still may not migrate.
+    // Once prepared, a role that is not the owner still may not migrate (nor take the lock).
     let mut superuser = connect_config(&server.admin_config(&database)).await;
-    migrate::migrate(&mut superuser).await.unwrap();
-    let error = migrate::migrate(&mut plain).await.unwrap_err();
+    migrate::migrate(&mut superuser, &Default::default())
+        .await
+        .unwrap();
+    let error = migrate::migrate(&mut plain, &Default::default())
+        .await
+        .unwrap_err();
     assert!(matches!(error, MigrateError::NotOwner(_)), "{error}");
 }
 
@@ -140,6 +158,7 @@ fn the_roles_sql_an_administrator_is_shown_creates_every_role() {
         "hedgerow_anon",
         "hedgerow_user",
         "hedgerow_analyst",
+        "hedgerow_reader",
     ] {
         assert!(
             migrate::ROLES_SQL.contains(&format!("CREATE ROLE {role}")),

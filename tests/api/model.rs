@@ -539,7 +539,7 @@ impl World {
 
         let seen: BTreeSet<String> = self
             .sql
-            .query("SELECT id::text FROM data.resources", &[])
+            .query("SELECT id::text FROM analytics.resources", &[])
             .await
             .unwrap()
             .iter()

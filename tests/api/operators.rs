@@ -78,7 +78,9 @@ async fn a_serving_server_keeps_answering_across_a_migration_that_recreates_its_
         .batch_execute("DELETE FROM hedgerow_meta.repeatable_state")
         .await
         .unwrap();
-    let report = hedgerow::db::migrate::migrate(&mut admin).await.unwrap();
+    let report = hedgerow::db::migrate::migrate(&mut admin, &Default::default())
+        .await
+        .unwrap();
     assert!(report.reapplied_functions);
     for _ in 0..8 {
         let feed = app.get("/api/public/sessions", None).await;

@@ -226,12 +226,12 @@ async fn an_analyst_reads_exactly_what_an_anonymous_visitor_may_over_sql() {
 
     // A plain SELECT addresses nothing: only effectively public books and public shelves.
     let books = visible(
-        sql.query("SELECT id::text FROM data.books", &[])
+        sql.query("SELECT id::text FROM analytics.books", &[])
             .await
             .unwrap(),
     );
     let shelves = visible(
-        sql.query("SELECT id::text FROM data.shelves", &[])
+        sql.query("SELECT id::text FROM analytics.shelves", &[])
             .await
             .unwrap(),
     );
@@ -247,7 +247,7 @@ async fn an_analyst_reads_exactly_what_an_anonymous_visitor_may_over_sql() {
         }
     }
     let count: i64 = sql
-        .query_one("SELECT count(*) FROM data.books", &[])
+        .query_one("SELECT count(*) FROM analytics.books", &[])
         .await
         .unwrap()
         .get(0);
@@ -276,7 +276,7 @@ async fn an_analyst_reads_exactly_what_an_anonymous_visitor_may_over_sql() {
                 .unwrap();
                 let seen = !sql
                     .query(
-                        "SELECT 1 FROM data.books WHERE id = $1::text::uuid",
+                        "SELECT 1 FROM analytics.books WHERE id = $1::text::uuid",
                         &[book],
                     )
                     .await
@@ -296,7 +296,7 @@ async fn an_analyst_reads_exactly_what_an_anonymous_visitor_may_over_sql() {
             .unwrap();
             let on_shelf = visible(
                 sql.query(
-                    "SELECT id::text FROM data.books WHERE shelf_id = $1::text::uuid",
+                    "SELECT id::text FROM analytics.books WHERE shelf_id = $1::text::uuid",
                     &[shelf],
                 )
                 .await

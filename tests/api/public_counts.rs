@@ -1,6 +1,6 @@
 //! Feed and discovery totals are kept as rows are written (data.public_counts), not counted per
 //! request. After every kind of write — and under concurrent writers — each kept count equals
-//! a count of the rows themselves, and data.sessions.listed matches the resource's visibility.
+//! a count of the rows themselves.
 
 use std::collections::BTreeMap;
 
@@ -32,24 +32,8 @@ async fn assert_counts_exact(app: &TestApp, after: &str) {
         }
     };
     let kept = rows("SELECT kind, scope, n FROM data.public_counts WHERE n <> 0").await;
-    let counted = rows(
-        "SELECT kind, '', count(*) FROM data.resources WHERE effective_visibility = 'public' GROUP BY kind
-         UNION ALL
-         SELECT 'session', s.track, count(*) FROM data.sessions s JOIN data.resources r ON r.id = s.id
-          WHERE r.effective_visibility = 'public' GROUP BY s.track",
-    )
-    .await;
+    let counted = rows("SELECT kind, scope, n FROM hedgerow.counted_public() WHERE n <> 0").await;
     assert_eq!(kept, counted, "kept counts after {after}");
-    let stale: i64 = admin
-        .query_one(
-            "SELECT count(*) FROM data.sessions s JOIN data.resources r ON r.id = s.id
-              WHERE s.listed <> (r.effective_visibility = 'public')",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(stale, 0, "sessions whose listed is stale after {after}");
 }
 
 async fn ok(
@@ -226,7 +210,7 @@ async fn kept_counts_follow_every_kind_of_write() {
 
 async fn counters_naming_secret_ring(sql: &tokio_postgres::Client) -> i64 {
     sql.query_one(
-        "SELECT count(*) FROM data.public_counts WHERE scope = 'Secret Ring'",
+        "SELECT count(*) FROM analytics.public_counts WHERE scope = 'Secret Ring'",
         &[],
     )
     .await
@@ -235,7 +219,7 @@ async fn counters_naming_secret_ring(sql: &tokio_postgres::Client) -> i64 {
 }
 
 /// Counters outlive what they counted: a track whose only public session went private must not
-/// stay readable, by name, in data.public_counts.
+/// stay readable, by name, in the counts.
 #[tokio::test]
 async fn a_track_no_longer_public_is_not_named_by_the_counts() {
     let app = spawn_app().await;

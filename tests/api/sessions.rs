@@ -59,7 +59,7 @@ async fn the_owners_default_visibility_applies_unless_the_request_names_one() {
     app.patch(
         "/api/settings",
         Some(&owner.token),
-        json!({ "default_session_visibility": "public" }),
+        json!({ "defaults": { "session": "public" } }),
     )
     .await;
     let defaulted = app
@@ -280,8 +280,14 @@ async fn the_session_list_is_the_callers_own_newest_first_and_paginated() {
         .await;
     }
     create_session(&app, &other, json!({ "track": "Spa", "is_public": true })).await;
+    let first = app.get("/api/sessions?limit=2", Some(&owner.token)).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    let cursor = first.body["pagination"]["next_cursor"].as_str().unwrap();
     let page = app
-        .get("/api/sessions?limit=2&offset=1", Some(&owner.token))
+        .get(
+            &format!("/api/sessions?limit=2&cursor={cursor}"),
+            Some(&owner.token),
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK);
     let dates: Vec<&str> = page.body["data"]
@@ -292,11 +298,17 @@ async fn the_session_list_is_the_callers_own_newest_first_and_paginated() {
         .collect();
     assert_eq!(
         dates,
-        vec!["2026-01-04T10:00:00+00:00", "2026-01-03T10:00:00+00:00"]
+        vec!["2026-01-03T10:00:00+00:00", "2026-01-02T10:00:00+00:00"]
     );
+    let pagination = &page.body["pagination"];
     assert_eq!(
-        page.body["pagination"],
-        json!({ "total": 5, "limit": 2, "offset": 1, "has_more": true })
+        (
+            &pagination["total"],
+            &pagination["limit"],
+            &pagination["offset"],
+            &pagination["has_more"]
+        ),
+        (&json!(5), &json!(2), &json!(2), &json!(true))
     );
     assert_eq!(
         app.get("/api/sessions", None).await.status,

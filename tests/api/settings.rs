@@ -13,9 +13,9 @@ async fn new_profiles_get_the_documented_defaults() {
     let reply = app.get("/api/settings", Some(&user.token)).await;
     assert_eq!(reply.status, StatusCode::OK);
     let data = &reply.body["data"];
-    assert_eq!(data["default_session_visibility"], "private");
-    assert_eq!(data["default_shelf_visibility"], "public");
-    assert_eq!(data["default_plan_visibility"], "private");
+    assert_eq!(data["defaults"]["session"], "private");
+    assert_eq!(data["defaults"]["shelf"], "public");
+    assert_eq!(data["defaults"]["plan"], "private");
 }
 
 #[tokio::test]
@@ -26,22 +26,22 @@ async fn patch_changes_only_the_fields_sent() {
         .patch(
             "/api/settings",
             Some(&user.token),
-            json!({ "default_session_visibility": "unlisted" }),
+            json!({ "defaults": { "session": "unlisted" } }),
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
-    assert_eq!(reply.body["data"]["default_session_visibility"], "unlisted");
-    assert_eq!(reply.body["data"]["default_shelf_visibility"], "public");
+    assert_eq!(reply.body["data"]["defaults"]["session"], "unlisted");
+    assert_eq!(reply.body["data"]["defaults"]["shelf"], "public");
     let reply = app
         .patch(
             "/api/settings",
             Some(&user.token),
-            json!({ "default_shelf_visibility": "private", "default_plan_visibility": "public" }),
+            json!({ "defaults": { "shelf": "private", "plan": "public" } }),
         )
         .await;
-    assert_eq!(reply.body["data"]["default_session_visibility"], "unlisted");
-    assert_eq!(reply.body["data"]["default_shelf_visibility"], "private");
-    assert_eq!(reply.body["data"]["default_plan_visibility"], "public");
+    assert_eq!(reply.body["data"]["defaults"]["session"], "unlisted");
+    assert_eq!(reply.body["data"]["defaults"]["shelf"], "private");
+    assert_eq!(reply.body["data"]["defaults"]["plan"], "public");
 }
 
 #[tokio::test]
@@ -53,13 +53,13 @@ async fn unknown_visibility_levels_are_400_and_change_nothing() {
             .patch(
                 "/api/settings",
                 Some(&user.token),
-                json!({ "default_plan_visibility": bad }),
+                json!({ "defaults": { "plan": bad } }),
             )
             .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{bad}");
     }
     let reply = app.get("/api/settings", Some(&user.token)).await;
-    assert_eq!(reply.body["data"]["default_plan_visibility"], "private");
+    assert_eq!(reply.body["data"]["defaults"]["plan"], "private");
 }
 
 #[tokio::test]
@@ -73,7 +73,7 @@ async fn settings_need_a_token_and_a_profile() {
         app.patch(
             "/api/settings",
             None,
-            json!({ "default_plan_visibility": "public" })
+            json!({ "defaults": { "plan": "public" } })
         )
         .await
         .status,
@@ -94,9 +94,9 @@ async fn each_user_sees_and_changes_only_their_own_settings() {
     app.patch(
         "/api/settings",
         Some(&alice.token),
-        json!({ "default_session_visibility": "public" }),
+        json!({ "defaults": { "session": "public" } }),
     )
     .await;
     let bobs = app.get("/api/settings", Some(&bob.token)).await;
-    assert_eq!(bobs.body["data"]["default_session_visibility"], "private");
+    assert_eq!(bobs.body["data"]["defaults"]["session"], "private");
 }

@@ -52,7 +52,7 @@ async fn shelves_are_public_by_default_or_as_the_owners_settings_say() {
     app.patch(
         "/api/settings",
         Some(&owner.token),
-        json!({ "default_shelf_visibility": "unlisted" }),
+        json!({ "defaults": { "shelf": "unlisted" } }),
     )
     .await;
     let reply = app
@@ -352,7 +352,7 @@ async fn the_owners_default_book_override_applies_to_new_books() {
     app.patch(
         "/api/settings",
         Some(&owner.token),
-        json!({ "default_book_override": "private" }),
+        json!({ "defaults": { "book": "private" } }),
     )
     .await;
     let shelf = create_shelf(&app, &owner, json!({ "name": "Public shelf" })).await;
@@ -377,10 +377,10 @@ async fn the_owners_default_book_override_applies_to_new_books() {
         .patch(
             "/api/settings",
             Some(&owner.token),
-            json!({ "default_book_override": null }),
+            json!({ "defaults": { "book": null } }),
         )
         .await;
-    assert_eq!(settings.body["data"]["default_book_override"], json!(null));
+    assert_eq!(settings.body["data"]["defaults"]["book"], json!(null));
 }
 
 #[tokio::test]
@@ -433,7 +433,8 @@ async fn discovery_lists_only_public_shelves_newest_first_with_public_book_count
         assert_eq!(items[1]["privacy_level"], "public");
         assert_eq!(
             reply.body["pagination"],
-            json!({ "total": 2, "limit": 20, "offset": 0, "has_more": false })
+            json!({ "total": 2, "limit": 20, "offset": 0, "has_more": false,
+                    "next_cursor": null, "total_capped": false })
         );
     }
 }
@@ -453,11 +454,34 @@ async fn discovery_paginates_and_refuses_bad_paging() {
         .map(|s| s["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["Shelf 2", "Shelf 1"]);
+    let pagination = &page.body["pagination"];
     assert_eq!(
-        page.body["pagination"],
-        json!({ "total": 5, "limit": 2, "offset": 2, "has_more": true })
+        (
+            &pagination["total"],
+            &pagination["limit"],
+            &pagination["offset"],
+            &pagination["has_more"]
+        ),
+        (&json!(5), &json!(2), &json!(2), &json!(true))
     );
-    for query in ["limit=0", "limit=101", "limit=x", "offset=-1"] {
+    // The cursor the offset page hands out continues where it ended.
+    let cursor = pagination["next_cursor"].as_str().unwrap();
+    let next = app
+        .get(
+            &format!("/api/shelves/public?limit=2&cursor={cursor}"),
+            None,
+        )
+        .await;
+    assert_eq!(next.body["data"][0]["name"], "Shelf 0");
+    assert_eq!(next.body["pagination"]["offset"], 4);
+    assert_eq!(next.body["pagination"]["has_more"], false);
+    for query in [
+        "limit=0",
+        "limit=101",
+        "limit=x",
+        "offset=-1",
+        "offset=1&cursor=x",
+    ] {
         assert_eq!(
             app.get(&format!("/api/shelves/public?{query}"), None)
                 .await
@@ -526,14 +550,11 @@ async fn a_search_matching_over_a_thousand_shelves_caps_its_count_and_still_page
     app.admin()
         .await
         .execute(
-            "WITH made AS (
-               INSERT INTO data.resources (kind, owner_id, visibility, effective_visibility, updated_at)
-               SELECT 'shelf', $1, level, level, now() - n * interval '1 minute'
-                 FROM generate_series(1, 1010) n,
-                      LATERAL (SELECT (CASE WHEN n <= 1004 THEN 'public' ELSE 'private' END)::data.visibility AS level) l
-               RETURNING id, effective_visibility)
-             INSERT INTO data.shelves (id, name)
-             SELECT id, CASE effective_visibility WHEN 'public' THEN 'Common shelf' ELSE 'Common secret' END FROM made",
+            "INSERT INTO data.shelves (owner_id, visibility, name, updated_at)
+             SELECT $1, CASE WHEN n <= 1004 THEN 'public' ELSE 'private' END::data.visibility,
+                    CASE WHEN n <= 1004 THEN 'Common shelf' ELSE 'Common secret' END,
+                    now() - n * interval '1 minute'
+               FROM generate_series(1, 1010) n",
             &[&owner.id],
         )
         .await
@@ -570,7 +591,7 @@ async fn a_search_matching_over_a_thousand_shelves_caps_its_count_and_still_page
 
     let secret = app.get("/api/shelves/public?search=secret", None).await;
     assert_eq!(secret.body["pagination"]["total"], 0);
-    assert!(secret.body["pagination"].get("total_capped").is_none());
+    assert_eq!(secret.body["pagination"]["total_capped"], false);
     assert_eq!(
         app.get("/api/shelves/public", None).await.body["pagination"]["total"],
         1004
