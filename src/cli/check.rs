@@ -4,9 +4,7 @@ use super::{AdminConnection, CliResult};
 use crate::db::{check, connect};
 
 pub async fn run(admin: AdminConnection) -> CliResult {
-    let client = connect(&admin.url()?)
-        .await
-        .map_err(|e| format!("cannot connect: {e}"))?;
+    let client = connect(&admin.url()?).await?;
     let findings = check::run(&client).await?;
     for finding in &findings {
         if finding.passed() {

@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 use super::CliResult;
 use crate::auth::JwtConfig;
 use crate::config::Config;
-use crate::db::{embedded::Embedded, pool};
+use crate::db::{ConnectError, PgTarget, embedded::Embedded, pool};
 use crate::http::{server, service::App};
 
 pub async fn run() -> CliResult {
@@ -34,10 +34,9 @@ pub async fn run() -> CliResult {
                     .into(),
             ),
         };
-    let pg_config = database_url
-        .parse::<tokio_postgres::Config>()
-        .map_err(|e| format!("DATABASE_URL is not a valid PostgreSQL connection string: {e}"))?;
-    let pool = pool::create(pg_config, config.pool_size, config.pool_timeout)?;
+    let target = PgTarget::parse(&database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
+    let pool = pool::create(target.clone(), config.pool_size, config.pool_timeout)?;
+    check_database(&pool, &target).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -55,9 +54,28 @@ pub async fn run() -> CliResult {
     }
     server::serve(listener, Arc::new(app), server::shutdown_signal()).await;
     pool.close();
-    if let Some(mut embedded) = embedded {
+    if let Some(embedded) = embedded {
         tracing::info!("stopping the embedded PostgreSQL");
         embedded.cluster.stop();
     }
+    Ok(())
+}
+
+/// Tries one connection before serving: a setting that can never work (wrong password, no such
+/// database, TLS refused) stops hedgerow with the reason; a server that is only away (refused,
+/// timed out) is logged and waited for, with `/ready` saying why meanwhile.
+async fn check_database(pool: &deadpool_postgres::Pool, target: &PgTarget) -> CliResult {
+    let error = match pool.get().await {
+        Ok(_) => return Ok(()),
+        Err(deadpool_postgres::PoolError::Backend(e)) => ConnectError::new(&e).at(target),
+        Err(e) => {
+            tracing::warn!(error = %e, "the database is not reachable yet; /ready says why until it is");
+            return Ok(());
+        }
+    };
+    if error.cause.is_permanent() {
+        return Err(format!("DATABASE_URL: {error}").into());
+    }
+    tracing::warn!(error = %error, "the database is not reachable yet; /ready says why until it is");
     Ok(())
 }

@@ -7,8 +7,10 @@
 
 use std::sync::Arc;
 
-use deadpool_postgres::{Object, Pool, PoolError};
+use deadpool_postgres::{Object, Pool, PoolError, TimeoutType};
 use tokio_postgres::{Statement, types::ToSql};
+
+use super::ConnectError;
 
 /// Sets the transaction-local context that policies and functions read, server settings
 /// included: per transaction, so no session state is needed (poolers that share server
@@ -68,7 +70,7 @@ pub struct FunctionOutput {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
-    #[error("no database connection: {0}")]
+    #[error("no database connection: {}", describe_pool(.0))]
     Pool(#[from] PoolError),
     #[error("{}", describe(.0))]
     Database(#[from] tokio_postgres::Error),
@@ -79,6 +81,20 @@ fn describe(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => format!("database error {}: {}", db.code().code(), db.message()),
         None => format!("database connection error: {error}"),
+    }
+}
+
+/// Why the pool gave no connection: the connection failure's cause, not deadpool's "db error".
+fn describe_pool(error: &PoolError) -> String {
+    match error {
+        PoolError::Backend(e) => ConnectError::new(e).to_string(),
+        PoolError::Timeout(TimeoutType::Wait) => {
+            "every connection is busy (HEDGEROW_POOL_SIZE) and none came free in time".into()
+        }
+        PoolError::Timeout(TimeoutType::Create) => {
+            "timed out: connecting took longer than HEDGEROW_POOL_TIMEOUT".into()
+        }
+        other => other.to_string(),
     }
 }
 

@@ -204,10 +204,11 @@ async fn ready(pool: &Pool) -> Response<Body> {
         Ok(()) => response::data(StatusCode::OK, json!({ "status": "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
+            // The cause (authentication failed, TLS, refused…) without where the database is.
             let mut response = response::failure(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "SERVICE_UNAVAILABLE",
-                "the database is unavailable",
+                &format!("the database is unavailable: {e}"),
             );
             response
                 .headers_mut()

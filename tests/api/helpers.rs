@@ -4,7 +4,7 @@
 use std::{
     path::PathBuf,
     str::FromStr,
-    sync::{Arc, OnceLock},
+    sync::{Arc, Mutex, OnceLock},
     time::Duration,
 };
 
@@ -12,6 +12,7 @@ use hedgerow::{
     auth::JwtConfig,
     config::Config,
     db::{
+        PgTarget,
         cluster::{ClusterOptions, LocalCluster},
         migrate, pool,
     },
@@ -33,7 +34,7 @@ pub struct TestServer {
     /// A superuser connection to its `postgres` database.
     admin: tokio_postgres::Config,
     template: String,
-    _cluster: Option<LocalCluster>,
+    _cluster: Option<Arc<LocalCluster>>,
 }
 
 impl TestServer {
@@ -109,6 +110,43 @@ pub async fn connect_config(config: &tokio_postgres::Config) -> tokio_postgres::
     client
 }
 
+/// Work to do when the test process exits: statics are never dropped, so shared clusters are
+/// stopped and their directories removed here.
+type Cleanup = Box<dyn FnOnce() + Send>;
+static CLEANUPS: Mutex<Vec<Cleanup>> = Mutex::new(Vec::new());
+
+/// Runs `cleanup` when the test process exits (normally or after failed tests), newest first.
+pub fn at_exit(cleanup: impl FnOnce() + Send + 'static) {
+    extern "C" fn run_cleanups() {
+        let cleanups = std::mem::take(&mut *CLEANUPS.lock().unwrap_or_else(|e| e.into_inner()));
+        for cleanup in cleanups.into_iter().rev() {
+            cleanup();
+        }
+    }
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    // SAFETY: registers a plain function; it runs once, at exit, on the exiting thread.
+    REGISTERED.call_once(|| unsafe {
+        libc::atexit(run_cleanups);
+    });
+    CLEANUPS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Box::new(cleanup));
+}
+
+/// A throwaway cluster that is stopped, and its directory removed, when the tests end.
+pub fn throwaway_cluster(dir: PathBuf, options: &ClusterOptions) -> Arc<LocalCluster> {
+    let cluster = Arc::new(
+        LocalCluster::start(&dir, options).expect("starting a throwaway PostgreSQL cluster"),
+    );
+    let stopped = cluster.clone();
+    at_exit(move || {
+        stopped.stop();
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+    cluster
+}
+
 /// The shared server, started (and its template migrated) on first use.
 pub fn test_server() -> &'static TestServer {
     static SERVER: OnceLock<TestServer> = OnceLock::new();
@@ -136,9 +174,9 @@ async fn start_test_server() -> TestServer {
                 admin_password: random_hex(16),
                 preferred_port: None,
                 durable: false,
+                tls: None,
             };
-            let cluster = LocalCluster::start(&dir, &options)
-                .expect("starting a throwaway PostgreSQL cluster");
+            let cluster = throwaway_cluster(dir, &options);
             let config = tokio_postgres::Config::from_str(&cluster.admin_url("postgres")).unwrap();
             (config, Some(cluster))
         }
@@ -186,7 +224,8 @@ pub fn hedgerow_cli(database: &str, args: &[&str]) -> std::process::Output {
 }
 
 /// A directory for this run's cluster, in the system temp dir (reachable by the postgres
-/// user when tests run as root); directories of earlier runs whose process is gone are removed.
+/// user when tests run as root); directories of earlier runs whose process is gone (killed
+/// before its exit cleanup ran) are removed.
 fn throwaway_dir() -> PathBuf {
     let temp = std::env::temp_dir();
     for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
@@ -248,17 +287,19 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 /// A server for `database`; `pg` overrides the pool's connection (e.g. an unreachable one).
-pub async fn spawn_app_on(database: &str, pg: Option<tokio_postgres::Config>) -> TestApp {
-    spawn_configured_app(database, pg, |_| {}).await
+pub async fn spawn_app_on(database: &str, pg: Option<impl Into<PgTarget>>) -> TestApp {
+    spawn_configured_app(database, pg.map(Into::into), |_| {}).await
 }
 
 async fn spawn_configured_app(
     database: &str,
-    pg: Option<tokio_postgres::Config>,
+    pg: Option<PgTarget>,
     configure: impl FnOnce(&mut Config),
 ) -> TestApp {
     let pg = pg.unwrap_or_else(|| {
-        test_server().login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, database)
+        test_server()
+            .login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, database)
+            .into()
     });
     let mut config = Config::from_lookup(|_| None).unwrap();
     config.pool_size = 4;

@@ -19,6 +19,7 @@ mod migrate;
 mod model;
 mod operators;
 mod plans;
+mod postgres_tls;
 mod privacy_matrix;
 mod profile;
 mod public_counts;
