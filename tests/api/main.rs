@@ -7,6 +7,7 @@ mod analysts;
 mod auth;
 mod bad_input;
 mod catalog;
+mod connection_errors;
 mod crash;
 mod embedded;
 mod every_kind;
