@@ -9,12 +9,10 @@
 CREATE FUNCTION hedgerow.current_user_id() RETURNS uuid
 LANGUAGE plpgsql STABLE
 AS $$
-DECLARE
-  claims text;
 BEGIN
   IF session_user = 'hedgerow_authenticator' THEN
-    claims := nullif(current_setting('request.jwt.claims', true), '');
-    RETURN (claims::jsonb ->> 'sub')::uuid;
+    -- The server's verified, mapped user id (the token's subject need not be a UUID).
+    RETURN nullif(current_setting('request.user_id', true), '')::uuid;
   END IF;
   RETURN (SELECT a.user_id FROM data.analyst_accounts a WHERE a.role_name = session_user);
 END

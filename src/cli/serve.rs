@@ -25,22 +25,31 @@ pub async fn run() -> CliResult {
         (None, Some(embedded)) => embedded.authenticator_url(),
         (None, None) => unreachable!("embedded mode always has a cluster"),
     };
-    let jwt =
-        match (config.jwt.clone(), &embedded) {
-            (Some(jwt), _) => jwt,
-            (None, Some(embedded)) => JwtConfig::hs256(embedded.secrets.jwt_secret.as_bytes())?,
-            (None, None) => return Err(
-                "with DATABASE_URL set, HEDGEROW_JWT_SECRET or HEDGEROW_JWT_PUBLIC_KEY is required"
+    let jwt = match (config.jwt.clone(), &embedded) {
+        (Some(jwt), _) => jwt,
+        (None, Some(embedded)) => config
+            .jwt_rules
+            .apply(JwtConfig::hs256(embedded.secrets.jwt_secret.as_bytes())?),
+        (None, None) => {
+            return Err(
+                "with DATABASE_URL set, tokens need keys: HEDGEROW_JWT_SECRET, \
+                        HEDGEROW_JWT_PUBLIC_KEY, HEDGEROW_JWT_JWKS_URL or HEDGEROW_JWT_JWKS_FILE"
                     .into(),
-            ),
-        };
+            );
+        }
+    };
+    let verifier = jwt.verifier();
+    verifier
+        .load_keys()
+        .await
+        .map_err(|e| format!("cannot load the identity provider's keys: {e}"))?;
     let target = PgTarget::parse(&database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
     let pool = pool::create(target.clone(), config.pool_size, config.pool_timeout)?;
     check_database(&pool, &target).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let app = App::new(pool.clone(), jwt.verifier(), &config);
+    let app = App::new(pool.clone(), verifier, &config);
     tracing::info!(address = %listener.local_addr()?, "hedgerow is serving");
     if let Some(embedded) = &embedded {
         eprintln!(

@@ -22,7 +22,7 @@ const SET_CONTEXT: &str = "SELECT set_config('role', $1, true), \
      set_config('request.ip', $6, true), set_config('request.share_token', $7, true), \
      set_config('statement_timeout', $8, true), set_config('hedgerow.public_url', $9, true), \
      set_config('hedgerow.signup_url', $10, true), set_config('hedgerow.truncate_ips', $11, true), \
-     set_config('jit', 'off', true)";
+     set_config('request.user_id', $12, true), set_config('jit', 'off', true)";
 
 /// What the transaction knows about the request.
 #[derive(Debug, Clone)]
@@ -30,6 +30,9 @@ pub struct RequestContext {
     pub role: &'static str,
     /// The verified JWT claims as JSON, empty for anonymous callers.
     pub claims: String,
+    /// The caller's internal user id (the token's subject mapped to a UUID), empty for
+    /// anonymous callers: what `hedgerow.current_user_id()` returns.
+    pub user_id: String,
     pub method: String,
     /// The request path with share tokens redacted.
     pub path: String,
@@ -134,7 +137,7 @@ async fn run(
         client.prepare_cached("COMMIT"),
     )?;
     let timeout = context.server.statement_timeout_ms.to_string();
-    let settings: [&(dyn ToSql + Sync); 11] = [
+    let settings: [&(dyn ToSql + Sync); 12] = [
         &context.role,
         &context.claims,
         &context.method,
@@ -146,6 +149,7 @@ async fn run(
         &context.server.public_url,
         &context.server.signup_url,
         &context.server.truncate_ips,
+        &context.user_id,
     ];
     let args: [&(dyn ToSql + Sync); 1] = [&call.args];
     let (began, set, row, committed) = tokio::join!(

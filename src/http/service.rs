@@ -228,7 +228,8 @@ async fn call_route(
 ) -> Result<Response<Body>, ApiError> {
     let caller = app
         .verifier
-        .authenticate(request.headers().get(header::AUTHORIZATION))?;
+        .authenticate(request.headers().get(header::AUTHORIZATION))
+        .await?;
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
@@ -258,6 +259,10 @@ async fn call_route(
         role: caller.role(),
         claims: match &caller {
             Caller::User { claims, .. } => claims.clone(),
+            Caller::Anonymous => String::new(),
+        },
+        user_id: match &caller {
+            Caller::User { id, .. } => id.to_string(),
             Caller::Anonymous => String::new(),
         },
         method: parts.method.to_string(),

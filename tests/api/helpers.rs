@@ -310,8 +310,18 @@ async fn spawn_configured_app(
     config.pool_timeout = Duration::from_secs(2);
     configure(&mut config);
     let pool = pool::create(pg, config.pool_size, config.pool_timeout).unwrap();
-    let jwt = JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap();
-    let app = App::new(pool, jwt.verifier(), &config);
+    let jwt = match config.jwt.clone() {
+        Some(jwt) => jwt,
+        None => config
+            .jwt_rules
+            .apply(JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap()),
+    };
+    let verifier = jwt.verifier();
+    verifier
+        .load_keys()
+        .await
+        .expect("loading the identity provider's keys");
+    let app = App::new(pool, verifier, &config);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stopped) = oneshot::channel::<()>();
