@@ -286,6 +286,21 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     spawn_configured_app(&database, None, configure).await
 }
 
+/// A server whose token settings are `settings` (environment variable, value), read exactly
+/// as `hedgerow serve` reads them; the JWK set, if any, is fetched before it serves.
+pub async fn spawn_app_with_settings(settings: &[(&str, &str)]) -> TestApp {
+    let settings: std::collections::HashMap<String, String> = settings
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    let read = Config::from_lookup(|name| settings.get(name).cloned()).expect("valid settings");
+    spawn_app_with(|config| {
+        config.jwt = read.jwt;
+        config.jwt_rules = read.jwt_rules;
+    })
+    .await
+}
+
 /// A server for `database`; `pg` overrides the pool's connection (e.g. an unreachable one).
 pub async fn spawn_app_on(database: &str, pg: Option<impl Into<PgTarget>>) -> TestApp {
     spawn_configured_app(database, pg.map(Into::into), |_| {}).await

@@ -16,6 +16,8 @@ mod feed;
 mod helpers;
 mod http_contract;
 mod identity;
+mod idp;
+mod jwks;
 mod migrate;
 mod model;
 mod operators;
