@@ -25,6 +25,7 @@ mod plans;
 mod postgres_tls;
 mod privacy_matrix;
 mod profile;
+mod providers;
 mod public_counts;
 mod sessions;
 mod settings;
