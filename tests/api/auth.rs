@@ -149,6 +149,37 @@ async fn public_key_configurations_accept_their_algorithm_and_refuse_confusion()
     }
 }
 
+#[tokio::test]
+async fn pem_public_keys_of_every_type_verify_the_algorithms_of_their_type() {
+    use crate::idp::SigningKey;
+    let rsa_public = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/rsa_public.pem"
+    ))
+    .unwrap();
+    let rsa = SigningKey::rsa("rsa", "any", Algorithm::RS256);
+    let mut cases: Vec<(SigningKey, Vec<u8>)> =
+        [Algorithm::RS384, Algorithm::RS512, Algorithm::PS256]
+            .into_iter()
+            .map(|alg| (rsa.with_alg(alg), rsa_public.clone()))
+            .collect();
+    for alg in [Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA] {
+        let key = SigningKey::generated("any", alg);
+        let pem = key.public_pem.clone().unwrap().into_bytes();
+        cases.push((key, pem));
+    }
+    for (key, pem) in cases {
+        let verifier = JwtConfig::public_key(&pem).unwrap().verifier();
+        let token = key.sign(&json!({ "sub": Uuid::new_v4(), "exp": now() + 600 }));
+        let header = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+        assert!(
+            verifier.authenticate(Some(&header)).await.is_ok(),
+            "{:?}",
+            key.alg
+        );
+    }
+}
+
 #[test]
 fn minted_tokens_expire_after_their_ttl() {
     let config = JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap();

@@ -23,6 +23,8 @@ pub struct SigningKey {
     pub alg: Algorithm,
     encoding: EncodingKey,
     jwk: Value,
+    /// The public key as PEM (generated keys only).
+    pub public_pem: Option<String>,
 }
 
 impl SigningKey {
@@ -38,6 +40,7 @@ impl SigningKey {
             alg,
             encoding,
             jwk,
+            public_pem: None,
         }
     }
 
@@ -73,7 +76,9 @@ impl SigningKey {
         } else {
             EncodingKey::from_ec_pem(pair.serialize_pem().as_bytes())
         };
-        Self::new(kid, alg, encoding.unwrap())
+        let mut key = Self::new(kid, alg, encoding.unwrap());
+        key.public_pem = Some(pair.public_key_pem());
+        key
     }
 
     /// The same key signing with another algorithm of its type (RS256 → PS512, say).
@@ -83,6 +88,7 @@ impl SigningKey {
             alg,
             encoding: self.encoding.clone(),
             jwk: self.jwk.clone(),
+            public_pem: self.public_pem.clone(),
         }
     }
 

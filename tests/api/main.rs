@@ -7,6 +7,7 @@ mod analysts;
 mod auth;
 mod bad_input;
 mod catalog;
+mod configuration;
 mod connection_errors;
 mod crash;
 mod embedded;
