@@ -241,6 +241,23 @@ fn throwaway_dir() -> PathBuf {
     dir
 }
 
+/// A directory under the system temp dir, removed when dropped (even when the test fails).
+pub struct ScratchDir(pub PathBuf);
+
+impl ScratchDir {
+    pub fn new(prefix: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        ScratchDir(dir)
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A running hedgerow on its own database.
 pub struct TestApp {
     pub address: String,

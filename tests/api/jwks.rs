@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{Reply, TestApp, spawn_app_with_settings};
+use crate::helpers::{Reply, ScratchDir, TestApp, spawn_app_with_settings};
 use crate::idp::{IdentityProvider, SigningKey};
 
 fn now() -> u64 {
@@ -179,9 +179,8 @@ async fn every_algorithm_the_key_types_allow_is_accepted_and_none_or_hmac_are_no
 
 #[tokio::test]
 async fn a_jwks_file_is_read_at_start_and_again_for_a_new_kid() {
-    let dir = std::env::temp_dir().join(format!("hedgerow-jwks-{}", Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("jwks.json");
+    let dir = ScratchDir::new("hedgerow-jwks");
+    let file = dir.0.join("jwks.json");
     let first = SigningKey::generated("first", Algorithm::ES256);
     let second = SigningKey::generated("second", Algorithm::EdDSA);
     std::fs::write(&file, json!({ "keys": [first.jwk()] }).to_string()).unwrap();
@@ -204,5 +203,4 @@ async fn a_jwks_file_is_read_at_start_and_again_for_a_new_kid() {
         profile(&app, &second.sign(&claims(&sub))).await.status,
         StatusCode::NOT_FOUND
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
