@@ -115,6 +115,14 @@ async fn a_bad_token_is_refused_before_any_database_work() {
         b"forged-forged-forged-forged-forged",
     );
     assert_refused(&app.get("/api/auth/profile", Some(&forged)).await);
+    // So is a malformed subject: never a database error.
+    for sub in [json!(""), json!({ "id": 1 }), json!("x".repeat(300))] {
+        let token = hs256(
+            json!({ "sub": sub, "exp": now() + 600 }),
+            JWT_SECRET.as_bytes(),
+        );
+        assert_refused(&app.get("/api/auth/profile", Some(&token)).await);
+    }
 }
 
 #[tokio::test]
