@@ -1,3 +1,6 @@
+use hyper::header::HeaderValue;
+use serde_json::Value;
+
 use super::*;
 
 const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
