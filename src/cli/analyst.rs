@@ -52,9 +52,7 @@ enum AnalystCommand {
 
 pub async fn run(args: AnalystArgs) -> CliResult {
     let url = args.admin.url()?;
-    let mut client = connect(&url)
-        .await
-        .map_err(|e| format!("cannot connect: {e}"))?;
+    let mut client = connect(&url).await?;
     match args.command {
         AnalystCommand::Add {
             name,

@@ -27,9 +27,7 @@ enum LogsCommand {
 pub async fn run(args: LogsArgs) -> CliResult {
     match args.command {
         LogsCommand::Prune { older_than, admin } => {
-            let client = connect(&admin.url()?)
-                .await
-                .map_err(|e| format!("cannot connect: {e}"))?;
+            let client = connect(&admin.url()?).await?;
             let pruned = retention::prune_access_log(&client, older_than).await?;
             println!("pruned {pruned} access-log rows");
             Ok(())

@@ -27,9 +27,7 @@ pub struct MigrateArgs {
 }
 
 pub async fn run(args: MigrateArgs) -> CliResult {
-    let mut client = connect(&args.admin.url()?)
-        .await
-        .map_err(|e| format!("cannot connect: {e}"))?;
+    let mut client = connect(&args.admin.url()?).await?;
     if args.status || args.dry_run {
         for state in migrate::status(&client).await? {
             let mark = if state.applied { "applied" } else { "pending" };

@@ -9,7 +9,7 @@ mod token;
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -26,7 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API (on an embedded PostgreSQL unless DATABASE_URL is set).
+    /// Serve the HTTP API (on an embedded PostgreSQL unless DATABASE_URL is set); its
+    /// settings are environment variables, listed by `hedgerow serve --help`.
     Serve,
     /// Apply migrations, functions and policies to a database.
     Migrate(migrate::MigrateArgs),
@@ -75,7 +76,12 @@ impl AdminConnection {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command()
+        .mut_subcommand("serve", |serve| {
+            serve.after_help(crate::config::settings_help())
+        })
+        .get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     run_command(async {
         match cli.command {
             Command::Serve => serve::run().await,

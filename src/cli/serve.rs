@@ -7,7 +7,7 @@ use tokio::net::TcpListener;
 use super::CliResult;
 use crate::auth::JwtConfig;
 use crate::config::Config;
-use crate::db::{embedded::Embedded, pool};
+use crate::db::{ConnectError, PgTarget, embedded::Embedded, pool};
 use crate::http::{server, service::App};
 
 pub async fn run() -> CliResult {
@@ -25,28 +25,32 @@ pub async fn run() -> CliResult {
         (None, Some(embedded)) => embedded.authenticator_url(),
         (None, None) => unreachable!("embedded mode always has a cluster"),
     };
-    let jwt =
-        match (config.jwt.clone(), &embedded) {
-            (Some(jwt), _) => jwt,
-            (None, Some(embedded)) => JwtConfig::hs256(embedded.secrets.jwt_secret.as_bytes())?,
-            (None, None) => return Err(
-                "with DATABASE_URL set, HEDGEROW_JWT_SECRET or HEDGEROW_JWT_PUBLIC_KEY is required"
+    let jwt = match (config.jwt.clone(), &embedded) {
+        (Some(jwt), _) => jwt,
+        (None, Some(embedded)) => config
+            .jwt_rules
+            .apply(JwtConfig::hs256(embedded.secrets.jwt_secret.as_bytes())?),
+        (None, None) => {
+            return Err(
+                "with DATABASE_URL set, tokens need keys: HEDGEROW_JWT_SECRET, \
+                        HEDGEROW_JWT_PUBLIC_KEY, HEDGEROW_JWT_JWKS_URL or HEDGEROW_JWT_JWKS_FILE"
                     .into(),
-            ),
-        };
-    let pg_config = database_url
-        .parse::<tokio_postgres::Config>()
-        .map_err(|e| format!("DATABASE_URL is not a valid PostgreSQL connection string: {e}"))?;
-    let pg_config_for_listen = pg_config.clone();
-    let pool = pool::create(pg_config, config.pool_size, config.pool_timeout)?;
+            );
+        }
+    };
+    let verifier = jwt.verifier();
+    verifier
+        .load_keys()
+        .await
+        .map_err(|e| format!("cannot load the identity provider's keys: {e}"))?;
+    let target = PgTarget::parse(&database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
+    let pool = pool::create(target.clone(), config.pool_size, config.pool_timeout)?;
+    check_database(&pool, &target).await?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let routes = std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(
-        crate::db::routes::load(&pool).await?,
-    ));
-    crate::db::routes::keep_current(pg_config_for_listen, pool.clone(), routes.clone());
-    let app = App::new(pool.clone(), jwt.verifier(), &config, routes);
+    let routes = crate::db::routes::start(&pool, target).await?;
+    let app = App::new(pool.clone(), verifier, &config, routes);
     tracing::info!(address = %listener.local_addr()?, "hedgerow is serving");
     if let Some(embedded) = &embedded {
         eprintln!(
@@ -60,9 +64,28 @@ pub async fn run() -> CliResult {
     }
     server::serve(listener, Arc::new(app), server::shutdown_signal()).await;
     pool.close();
-    if let Some(mut embedded) = embedded {
+    if let Some(embedded) = embedded {
         tracing::info!("stopping the embedded PostgreSQL");
         embedded.cluster.stop();
     }
+    Ok(())
+}
+
+/// Tries one connection before serving: a setting that can never work (wrong password, no such
+/// database, TLS refused) stops hedgerow with the reason; a server that is only away (refused,
+/// timed out) is logged and waited for, with `/ready` saying why meanwhile.
+async fn check_database(pool: &deadpool_postgres::Pool, target: &PgTarget) -> CliResult {
+    let error = match pool.get().await {
+        Ok(_) => return Ok(()),
+        Err(deadpool_postgres::PoolError::Backend(e)) => ConnectError::new(&e).at(target),
+        Err(e) => {
+            tracing::warn!(error = %e, "the database is not reachable yet; /ready says why until it is");
+            return Ok(());
+        }
+    };
+    if error.cause.is_permanent() {
+        return Err(format!("DATABASE_URL: {error}").into());
+    }
+    tracing::warn!(error = %error, "the database is not reachable yet; /ready says why until it is");
     Ok(())
 }

@@ -1,18 +1,17 @@
 //! `hedgerow token`: a JWT for local use.
 
-use clap::Args;
-use uuid::Uuid;
-
 use super::CliResult;
 use crate::auth::JwtConfig;
 use crate::config::{Config, parse_duration};
 use crate::db::embedded::EmbeddedSecrets;
+use clap::Args;
 
 #[derive(Args)]
 pub struct TokenArgs {
-    /// The user id (UUID) the token speaks for.
+    /// The subject the token speaks for: a user id (UUID), or any other id, which the server
+    /// maps to a stable UUID.
     #[arg(long)]
-    sub: Uuid,
+    sub: String,
     /// How long the token is valid, e.g. 15m, 1h, 7d.
     #[arg(long, default_value = "1h", value_parser = parse_duration)]
     ttl: std::time::Duration,
@@ -23,7 +22,9 @@ pub fn run(args: TokenArgs) -> CliResult {
     let jwt = match config.jwt {
         Some(jwt) => jwt,
         None => match EmbeddedSecrets::load(&config.data_dir)? {
-            Some(secrets) => JwtConfig::hs256(secrets.jwt_secret.as_bytes())?,
+            Some(secrets) => config
+                .jwt_rules
+                .apply(JwtConfig::hs256(secrets.jwt_secret.as_bytes())?),
             None => {
                 return Err(format!(
                     "no signing secret: set HEDGEROW_JWT_SECRET, or run `hedgerow serve` once to create the \
@@ -34,6 +35,6 @@ pub fn run(args: TokenArgs) -> CliResult {
             }
         },
     };
-    println!("{}", jwt.mint(args.sub, args.ttl)?);
+    println!("{}", jwt.mint_subject(&args.sub, args.ttl)?);
     Ok(())
 }

@@ -120,6 +120,15 @@ pub struct ClusterOptions {
     pub preferred_port: Option<u16>,
     /// false for throwaway clusters: no fsync, faster and disposable.
     pub durable: bool,
+    /// Serve TLS with this certificate (tests of TLS connections); None: no TLS.
+    pub tls: Option<ServerTls>,
+}
+
+/// A server certificate and its private key, both PEM.
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    pub certificate_pem: String,
+    pub key_pem: String,
 }
 
 /// A running cluster; stopped (fast shutdown) when dropped.
@@ -143,6 +152,9 @@ impl LocalCluster {
             init(&binaries, run_as, dir, &pgdata, options)?;
         }
         let port = free_port(options.preferred_port)?;
+        if let Some(tls) = &options.tls {
+            install_tls(&pgdata, run_as, tls)?;
+        }
         let log_path = dir.join("postgres.log");
         let log = fs::OpenOptions::new()
             .create(true)
@@ -166,6 +178,16 @@ impl LocalCluster {
                     .map_err(io_error("duplicating the log file"))?,
             )
             .stderr(log);
+        if options.tls.is_some() {
+            command.args([
+                "-c",
+                "ssl=on",
+                "-c",
+                "ssl_cert_file=server.crt",
+                "-c",
+                "ssl_key_file=server.key",
+            ]);
+        }
         if !options.durable {
             command.args([
                 "-c",
@@ -191,10 +213,10 @@ impl LocalCluster {
         self.port
     }
 
-    /// A connection string for `user` on `database` of this cluster.
+    /// A connection string for `user` on `database` of this cluster (loopback: no TLS).
     pub fn url(&self, user: &str, password: &str, database: &str) -> String {
         format!(
-            "postgres://{user}:{password}@127.0.0.1:{}/{database}",
+            "postgres://{user}:{password}@127.0.0.1:{}/{database}?sslmode=disable",
             self.port
         )
     }
@@ -205,12 +227,8 @@ impl LocalCluster {
     }
 
     /// Stops the cluster (fast shutdown: open sessions are ended, data is kept).
-    pub fn stop(&mut self) {
-        let exited = self
-            .exited
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+    pub fn stop(&self) {
+        let exited = self.exited.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(exited) = exited {
             // SAFETY: signalling our own child's pid.
             unsafe { libc::kill(self.pid, libc::SIGINT) };
@@ -310,6 +328,26 @@ fn init(
         }
         let _ = fs::remove_dir_all(pgdata);
         return Err(ClusterError::Initdb(detail));
+    }
+    Ok(())
+}
+
+/// Writes the server's certificate and key into the data directory, readable by the cluster
+/// user only (PostgreSQL refuses a key others can read).
+fn install_tls(pgdata: &Path, run_as: Option<OsUser>, tls: &ServerTls) -> Result<(), ClusterError> {
+    for (name, pem) in [
+        ("server.crt", &tls.certificate_pem),
+        ("server.key", &tls.key_pem),
+    ] {
+        let path = pgdata.join(name);
+        fs::write(&path, pem).map_err(io_error(format!("writing {}", path.display())))?;
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600))
+            .map_err(io_error("setting permissions"))?;
+        if let Some(user) = run_as {
+            std::os::unix::fs::chown(&path, Some(user.uid), Some(user.gid)).map_err(io_error(
+                format!("handing {} to the postgres user", path.display()),
+            ))?;
+        }
     }
     Ok(())
 }

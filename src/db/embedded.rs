@@ -11,8 +11,8 @@ use std::{
 use serde::{Deserialize, Serialize};
 
 use super::cluster::{ClusterError, ClusterOptions, LocalCluster};
-use super::connect;
 use super::migrate::{self, MigrateError, MigrateOptions};
+use super::{ConnectError, connect};
 use crate::secret::random_hex;
 
 pub const DATABASE: &str = "hedgerow";
@@ -24,6 +24,8 @@ pub enum EmbeddedError {
     Cluster(#[from] ClusterError),
     #[error("cannot use {path}: {detail}")]
     Secrets { path: String, detail: String },
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
     #[error("setting up the embedded database failed: {0}")]
     Database(#[from] tokio_postgres::Error),
     #[error(transparent)]
@@ -112,6 +114,7 @@ impl Embedded {
             admin_password: secrets.admin_password.clone(),
             preferred_port: Some(secrets.port).filter(|&p| p != 0),
             durable: true,
+            tls: None,
         };
         let dir = data_dir.to_path_buf();
         let cluster = tokio::task::spawn_blocking(move || LocalCluster::start(&dir, &options))

@@ -4,20 +4,24 @@
 pub mod analysts;
 pub mod check;
 pub mod cluster;
+pub mod connection;
 pub mod embedded;
 pub mod migrate;
 pub mod pool;
 pub mod request;
 pub mod retention;
 pub mod routes;
+pub mod tls;
 
-/// Opens one connection and drives it in the background (for admin work, not requests).
-pub async fn connect(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(client)
+pub use connection::{ConnectError, PgTarget};
+
+/// Opens one connection to `url` (TLS as its sslmode says) and drives it in the background,
+/// for admin work, not requests.
+pub async fn connect(url: &str) -> Result<tokio_postgres::Client, ConnectError> {
+    PgTarget::parse(url)
+        .map_err(ConnectError::settings)?
+        .connect()
+        .await
 }
 
 /// A database error with its SQLSTATE, message, detail and context (tokio-postgres alone

@@ -3,24 +3,29 @@
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+
+use super::PgTarget;
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot build the connection pool: {0}")]
 pub struct PoolSetupError(String);
 
-/// A pool of at most `size` connections; waiting for one, or opening one, gives up after
-/// `timeout` so that a request answers 503 instead of hanging when the database is away.
+/// A pool of at most `size` connections (TLS as the target says); waiting for one, or opening
+/// one, gives up after `timeout` so that a request answers 503 instead of hanging when the
+/// database is away.
 pub fn create(
-    mut pg_config: tokio_postgres::Config,
+    target: impl Into<PgTarget>,
     size: usize,
     timeout: Duration,
 ) -> Result<Pool, PoolSetupError> {
+    let target = target.into();
+    let connector = target.connector();
+    let mut pg_config = target.config;
     pg_config.connect_timeout(timeout);
     pg_config.application_name("hedgerow");
     let manager = Manager::from_config(
         pg_config,
-        NoTls,
+        connector,
         ManagerConfig {
             recycling_method: RecyclingMethod::Fast,
         },

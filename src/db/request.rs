@@ -7,8 +7,10 @@
 
 use std::sync::Arc;
 
-use deadpool_postgres::{Object, Pool, PoolError};
+use deadpool_postgres::{Object, Pool, PoolError, TimeoutType};
 use tokio_postgres::{Statement, types::ToSql};
+
+use super::ConnectError;
 
 /// Sets the transaction-local context that policies and functions read — only what some
 /// function or policy reads — server settings included: per transaction, so no session
@@ -68,10 +70,24 @@ pub struct FunctionOutput {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RequestError {
-    #[error("no database connection: {0}")]
+    #[error("no database connection: {}", describe_pool(.0))]
     Pool(#[from] PoolError),
     #[error("{}", super::describe(.0))]
     Database(#[from] tokio_postgres::Error),
+}
+
+/// Why the pool gave no connection: the connection failure's cause, not deadpool's "db error".
+fn describe_pool(error: &PoolError) -> String {
+    match error {
+        PoolError::Backend(e) => ConnectError::new(e).to_string(),
+        PoolError::Timeout(TimeoutType::Wait) => {
+            "every connection is busy (HEDGEROW_POOL_SIZE) and none came free in time".into()
+        }
+        PoolError::Timeout(TimeoutType::Create) => {
+            "timed out: connecting took longer than HEDGEROW_POOL_TIMEOUT".into()
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Runs one request's transaction. It is spawned as its own task, so a client that hangs up

@@ -12,6 +12,7 @@ use hyper::{Method, StatusCode};
 use serde_json::Value;
 use tokio_postgres::AsyncMessage;
 
+use super::PgTarget;
 use crate::http::{
     openapi,
     routes::{Auth, Route, RouteTable},
@@ -34,6 +35,22 @@ pub enum LoadError {
     },
     #[error("the database declares no routes: run `hedgerow migrate` first")]
     Empty,
+}
+
+/// The routes of a server starting now, kept current from then on: loaded when the database
+/// answers (an error if it answers without any: it is not migrated), else none until it does.
+pub async fn start(pool: &Pool, target: PgTarget) -> Result<SharedRoutes, LoadError> {
+    let table = match load(pool).await {
+        Ok(table) => table,
+        Err(LoadError::Pool(e)) => {
+            tracing::warn!(error = %e, "no routes until the database answers");
+            RouteTable::default()
+        }
+        Err(e) => return Err(e),
+    };
+    let routes = Arc::new(ArcSwap::from_pointee(table));
+    keep_current(target, pool.clone(), routes.clone());
+    Ok(routes)
 }
 
 /// The routes as the database declares them now.
@@ -107,11 +124,11 @@ pub type SharedRoutes = Arc<ArcSwap<RouteTable>>;
 
 /// Keeps `routes` current for as long as the server runs: listens for hedgerow_routes on a
 /// connection of its own (reconnecting after a failure) and reloads on each notification.
-pub fn keep_current(pg_config: tokio_postgres::Config, pool: Pool, routes: SharedRoutes) {
+fn keep_current(target: PgTarget, pool: Pool, routes: SharedRoutes) {
     tokio::spawn(async move {
         let mut wait = Duration::from_millis(200);
         loop {
-            match listen(&pg_config).await {
+            match listen(&target).await {
                 Ok(mut notifications) => {
                     wait = Duration::from_millis(200);
                     reload(&pool, &routes).await;
@@ -154,8 +171,8 @@ impl Listener {
     }
 }
 
-async fn listen(pg_config: &tokio_postgres::Config) -> Result<Listener, tokio_postgres::Error> {
-    let (client, mut connection) = pg_config.connect(tokio_postgres::NoTls).await?;
+async fn listen(target: &PgTarget) -> Result<Listener, tokio_postgres::Error> {
+    let (client, mut connection) = target.config.connect(target.connector()).await?;
     let (sender, notifications) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {

@@ -122,13 +122,22 @@ impl ApiError {
         if shown.status.is_server_error() {
             tracing::error!(request_id, cause = %self, "request failed");
         }
+        if let ApiError::Auth(reason) = &self {
+            tracing::info!(request_id, reason = %reason, "token refused");
+        }
         let mut response = failure(shown.status, &shown.code, &shown.message);
         let headers = response.headers_mut();
         match (&self, shown.status) {
-            (ApiError::Auth(_), _) => {
+            (ApiError::Auth(reason), _) => {
+                // RFC 6750 §3: the reason as error_description (no quotes or backslashes).
+                let description = reason.to_string().replace(['"', '\\'], "'");
+                let challenge =
+                    format!("Bearer error=\"invalid_token\", error_description=\"{description}\"");
                 headers.insert(
                     header::WWW_AUTHENTICATE,
-                    header::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                    header::HeaderValue::from_str(&challenge).unwrap_or_else(|_| {
+                        header::HeaderValue::from_static("Bearer error=\"invalid_token\"")
+                    }),
                 );
             }
             (_, StatusCode::UNAUTHORIZED) => {

@@ -20,7 +20,7 @@ use super::errors::ApiError;
 use super::input::{MAX_BODY_BYTES, parse_body, refuse_nul, refuse_nul_in_query};
 use super::rate_limit::RateLimiter;
 use super::response::{self, Body};
-use super::routes::{self, Auth, Match, Params, Route, RouteTable};
+use super::routes::{self, Auth, Match, Params, Route};
 use crate::auth::{Caller, Verifier};
 use crate::config::Config;
 use crate::db::request::{self as db_request, FunctionCall, RequestContext, ServerSettings};
@@ -168,6 +168,7 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
     let caller = match app
         .verifier
         .authenticate(request.headers().get(header::AUTHORIZATION))
+        .await
     {
         Ok(caller) => caller,
         Err(e) => return Outcome::unmatched(e.into()),
@@ -209,10 +210,11 @@ async fn ready(pool: &Pool) -> Response<Body> {
         Ok(()) => response::data(StatusCode::OK, json!({ "status": "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
+            // The cause (authentication failed, TLS, refused…) without where the database is.
             let mut response = response::failure(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "SERVICE_UNAVAILABLE",
-                "the database is unavailable",
+                &format!("the database is unavailable: {e}"),
             );
             response
                 .headers_mut()
@@ -284,7 +286,7 @@ async fn call_route(
     let context = RequestContext {
         role: caller.role(),
         user_id: match &caller {
-            Caller::User { id, .. } => id.to_string(),
+            Caller::User { id } => id.to_string(),
             Caller::Anonymous => String::new(),
         },
         ip: ip.to_string(),
@@ -365,9 +367,4 @@ fn share_token(route: &Route, headers: &HeaderMap, query: Option<&str>, params: 
         .or_else(from_path)
         .or_else(from_query)
         .unwrap_or_default()
-}
-
-/// The table a server starts with: empty until db::routes loads it.
-pub fn no_routes() -> SharedRoutes {
-    Arc::new(arc_swap::ArcSwap::from_pointee(RouteTable::default()))
 }

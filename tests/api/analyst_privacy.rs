@@ -157,8 +157,8 @@ async fn made_up_claims_tokens_and_ids_grant_an_analyst_nothing() {
     let claims = json!({ "sub": w.owner.id, "role": "hedgerow_user" }).to_string();
     analyst
         .execute(
-            "SELECT set_config('request.jwt.claims', $1, false)",
-            &[&claims],
+            "SELECT set_config('request.jwt.claims', $1, false), set_config('request.user_id', $2, false)",
+            &[&claims, &w.owner.id.to_string()],
         )
         .await
         .unwrap();
@@ -276,7 +276,7 @@ async fn the_access_log_is_append_only_even_for_the_owner() {
     ] {
         let result = admin
             .batch_execute(&format!(
-                "BEGIN; SET LOCAL ROLE hedgerow_user; SELECT set_config('request.jwt.claims', '{claims}', true); {statement}; COMMIT;"
+                "BEGIN; SET LOCAL ROLE hedgerow_user; SELECT set_config('request.jwt.claims', '{claims}', true), set_config('request.user_id', '{}', true); {statement}; COMMIT;", w.owner.id
             ))
             .await;
         assert_eq!(

@@ -26,9 +26,11 @@ fn hs256(claims: serde_json::Value, secret: &[u8]) -> String {
 /// Asserts the refusal every bad token gets.
 fn assert_refused(reply: &crate::helpers::Reply) {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{:?}", reply.body);
-    assert_eq!(
-        reply.header("www-authenticate"),
-        Some("Bearer error=\"invalid_token\"")
+    // RFC 6750: the reason follows as error_description.
+    let challenge = reply.header("www-authenticate").unwrap_or("");
+    assert!(
+        challenge.starts_with("Bearer error=\"invalid_token\", error_description=\""),
+        "{challenge}"
     );
     assert_eq!(reply.body["data"], json!(null));
     assert_eq!(reply.code(), "INVALID_TOKEN");
@@ -81,8 +83,12 @@ async fn forged_expired_and_malformed_tokens_are_refused() {
         ("no exp", hs256(json!({ "sub": sub }), secret)),
         ("no sub", hs256(json!({ "exp": now() + 600 }), secret)),
         (
-            "sub not a uuid",
-            hs256(json!({ "sub": "admin", "exp": now() + 600 }), secret),
+            "sub not a string",
+            hs256(json!({ "sub": { "id": 1 }, "exp": now() + 600 }), secret),
+        ),
+        (
+            "sub empty",
+            hs256(json!({ "sub": "", "exp": now() + 600 }), secret),
         ),
         ("alg none", unsigned),
         ("garbage", "not.a.jwt".to_string()),
@@ -109,10 +115,18 @@ async fn a_bad_token_is_refused_before_any_database_work() {
         b"forged-forged-forged-forged-forged",
     );
     assert_refused(&app.get("/api/auth/profile", Some(&forged)).await);
+    // So is a malformed subject: never a database error.
+    for sub in [json!(""), json!({ "id": 1 }), json!("x".repeat(300))] {
+        let token = hs256(
+            json!({ "sub": sub, "exp": now() + 600 }),
+            JWT_SECRET.as_bytes(),
+        );
+        assert_refused(&app.get("/api/auth/profile", Some(&token)).await);
+    }
 }
 
-#[test]
-fn public_key_configurations_accept_their_algorithm_and_refuse_confusion() {
+#[tokio::test]
+async fn public_key_configurations_accept_their_algorithm_and_refuse_confusion() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
     for (private, public, algorithm) in [
         ("rsa_private.pem", "rsa_public.pem", Algorithm::RS256),
@@ -129,7 +143,7 @@ fn public_key_configurations_accept_their_algorithm_and_refuse_confusion() {
         let good = jsonwebtoken::encode(&Header::new(algorithm), &claims, &key).unwrap();
         let header = reqwest::header::HeaderValue::from_str(&format!("Bearer {good}")).unwrap();
         assert!(
-            verifier.authenticate(Some(&header)).is_ok(),
+            verifier.authenticate(Some(&header)).await.is_ok(),
             "{algorithm:?}"
         );
 
@@ -137,8 +151,39 @@ fn public_key_configurations_accept_their_algorithm_and_refuse_confusion() {
         let confused = hs256(claims.clone(), &public_pem);
         let header = reqwest::header::HeaderValue::from_str(&format!("Bearer {confused}")).unwrap();
         assert!(
-            verifier.authenticate(Some(&header)).is_err(),
+            verifier.authenticate(Some(&header)).await.is_err(),
             "{algorithm:?} accepted an HS256 token"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pem_public_keys_of_every_type_verify_the_algorithms_of_their_type() {
+    use crate::idp::SigningKey;
+    let rsa_public = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/rsa_public.pem"
+    ))
+    .unwrap();
+    let rsa = SigningKey::rsa("rsa", "any", Algorithm::RS256);
+    let mut cases: Vec<(SigningKey, Vec<u8>)> =
+        [Algorithm::RS384, Algorithm::RS512, Algorithm::PS256]
+            .into_iter()
+            .map(|alg| (rsa.with_alg(alg), rsa_public.clone()))
+            .collect();
+    for alg in [Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA] {
+        let key = SigningKey::generated("any", alg);
+        let pem = key.public_pem.clone().unwrap().into_bytes();
+        cases.push((key, pem));
+    }
+    for (key, pem) in cases {
+        let verifier = JwtConfig::public_key(&pem).unwrap().verifier();
+        let token = key.sign(&json!({ "sub": Uuid::new_v4(), "exp": now() + 600 }));
+        let header = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+        assert!(
+            verifier.authenticate(Some(&header)).await.is_ok(),
+            "{:?}",
+            key.alg
         );
     }
 }

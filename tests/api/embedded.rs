@@ -146,6 +146,20 @@ async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() 
             "{path}"
         );
     }
+    // A forged token: refused, and logged with its reason but not itself.
+    let forged = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &json!({ "sub": Uuid::new_v4(), "exp": jsonwebtoken::get_current_timestamp() + 600 }),
+        &jsonwebtoken::EncodingKey::from_secret(b"not-the-embedded-secret-0123456789"),
+    )
+    .unwrap();
+    let refused = http
+        .get(format!("{base}/api/auth/profile"))
+        .bearer_auth(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     terminate(server);
     assert!(
         !data_dir.join("pg/postmaster.pid").exists(),
@@ -163,6 +177,16 @@ async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() 
     assert!(
         !logged.contains(&token) && !logged.to_lowercase().contains("\"authorization\""),
         "credentials reached the log"
+    );
+    assert!(
+        logged.contains("\"reason\":\"the token's signature does not verify\""),
+        "{logged}"
+    );
+    assert!(!logged.contains(&forged), "a refused token reached the log");
+    // The data directory is reported as an absolute path.
+    assert!(
+        logged.contains(&format!("\"data_dir\":\"{}\"", data_dir.display())),
+        "{logged}"
     );
 
     let server = serve(&data_dir, port, &log);

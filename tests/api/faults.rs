@@ -49,8 +49,9 @@ async fn when_postgres_stops_requests_get_a_quick_503_and_recover_by_themselves(
         admin_password: random_hex(12),
         preferred_port: None,
         durable: false,
+        tls: None,
     };
-    let mut cluster = LocalCluster::start(&dir, &options).unwrap();
+    let cluster = LocalCluster::start(&dir, &options).unwrap();
     let admin = tokio_postgres::Config::from_str(&cluster.admin_url("postgres")).unwrap();
     let mut client = connect_config(&admin).await;
     migrate::migrate(&mut client, &Default::default())

@@ -4,7 +4,7 @@
 use std::{
     path::PathBuf,
     str::FromStr,
-    sync::{Arc, OnceLock},
+    sync::{Arc, Mutex, OnceLock},
     time::Duration,
 };
 
@@ -12,6 +12,7 @@ use hedgerow::{
     auth::JwtConfig,
     config::Config,
     db::{
+        PgTarget,
         cluster::{ClusterOptions, LocalCluster},
         migrate, pool,
     },
@@ -33,7 +34,7 @@ pub struct TestServer {
     /// A superuser connection to its `postgres` database.
     admin: tokio_postgres::Config,
     template: String,
-    _cluster: Option<LocalCluster>,
+    _cluster: Option<Arc<LocalCluster>>,
 }
 
 impl TestServer {
@@ -115,6 +116,43 @@ pub async fn connect_config(config: &tokio_postgres::Config) -> tokio_postgres::
     client
 }
 
+/// Work to do when the test process exits: statics are never dropped, so shared clusters are
+/// stopped and their directories removed here.
+type Cleanup = Box<dyn FnOnce() + Send>;
+static CLEANUPS: Mutex<Vec<Cleanup>> = Mutex::new(Vec::new());
+
+/// Runs `cleanup` when the test process exits (normally or after failed tests), newest first.
+pub fn at_exit(cleanup: impl FnOnce() + Send + 'static) {
+    extern "C" fn run_cleanups() {
+        let cleanups = std::mem::take(&mut *CLEANUPS.lock().unwrap_or_else(|e| e.into_inner()));
+        for cleanup in cleanups.into_iter().rev() {
+            cleanup();
+        }
+    }
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    // SAFETY: registers a plain function; it runs once, at exit, on the exiting thread.
+    REGISTERED.call_once(|| unsafe {
+        libc::atexit(run_cleanups);
+    });
+    CLEANUPS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Box::new(cleanup));
+}
+
+/// A throwaway cluster that is stopped, and its directory removed, when the tests end.
+pub fn throwaway_cluster(dir: PathBuf, options: &ClusterOptions) -> Arc<LocalCluster> {
+    let cluster = Arc::new(
+        LocalCluster::start(&dir, options).expect("starting a throwaway PostgreSQL cluster"),
+    );
+    let stopped = cluster.clone();
+    at_exit(move || {
+        stopped.stop();
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+    cluster
+}
+
 /// The shared server, started (and its template migrated) on first use.
 pub fn test_server() -> &'static TestServer {
     static SERVER: OnceLock<TestServer> = OnceLock::new();
@@ -142,9 +180,9 @@ async fn start_test_server() -> TestServer {
                 admin_password: random_hex(16),
                 preferred_port: None,
                 durable: false,
+                tls: None,
             };
-            let cluster = LocalCluster::start(&dir, &options)
-                .expect("starting a throwaway PostgreSQL cluster");
+            let cluster = throwaway_cluster(dir, &options);
             let config = tokio_postgres::Config::from_str(&cluster.admin_url("postgres")).unwrap();
             (config, Some(cluster))
         }
@@ -192,7 +230,8 @@ pub fn hedgerow_cli(database: &str, args: &[&str]) -> std::process::Output {
 }
 
 /// A directory for this run's cluster, in the system temp dir (reachable by the postgres
-/// user when tests run as root); directories of earlier runs whose process is gone are removed.
+/// user when tests run as root); directories of earlier runs whose process is gone (killed
+/// before its exit cleanup ran) are removed.
 fn throwaway_dir() -> PathBuf {
     let temp = std::env::temp_dir();
     for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
@@ -206,6 +245,23 @@ fn throwaway_dir() -> PathBuf {
     let dir = temp.join(format!("hedgerow-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A directory under the system temp dir, removed when dropped (even when the test fails).
+pub struct ScratchDir(pub PathBuf);
+
+impl ScratchDir {
+    pub fn new(prefix: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        ScratchDir(dir)
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A running hedgerow on its own database.
@@ -253,18 +309,35 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     spawn_configured_app(&database, None, configure).await
 }
 
+/// A server whose token settings are `settings` (environment variable, value), read exactly
+/// as `hedgerow serve` reads them; the JWK set, if any, is fetched before it serves.
+pub async fn spawn_app_with_settings(settings: &[(&str, &str)]) -> TestApp {
+    let settings: std::collections::HashMap<String, String> = settings
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    let read = Config::from_lookup(|name| settings.get(name).cloned()).expect("valid settings");
+    spawn_app_with(|config| {
+        config.jwt = read.jwt;
+        config.jwt_rules = read.jwt_rules;
+    })
+    .await
+}
+
 /// A server for `database`; `pg` overrides the pool's connection (e.g. an unreachable one).
-pub async fn spawn_app_on(database: &str, pg: Option<tokio_postgres::Config>) -> TestApp {
-    spawn_configured_app(database, pg, |_| {}).await
+pub async fn spawn_app_on(database: &str, pg: Option<impl Into<PgTarget>>) -> TestApp {
+    spawn_configured_app(database, pg.map(Into::into), |_| {}).await
 }
 
 async fn spawn_configured_app(
     database: &str,
-    pg: Option<tokio_postgres::Config>,
+    pg: Option<PgTarget>,
     configure: impl FnOnce(&mut Config),
 ) -> TestApp {
     let pg = pg.unwrap_or_else(|| {
-        test_server().login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, database)
+        test_server()
+            .login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, database)
+            .into()
     });
     let mut config = Config::from_lookup(|_| None).unwrap();
     config.pool_size = 4;
@@ -275,14 +348,21 @@ async fn spawn_configured_app(
     config.pool_timeout = Duration::from_secs(2);
     configure(&mut config);
     let pool = pool::create(pg.clone(), config.pool_size, config.pool_timeout).unwrap();
-    let jwt = JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap();
-    let routes = match hedgerow::db::routes::load(&pool).await {
-        Ok(table) => std::sync::Arc::new(arc_swap::ArcSwap::from_pointee(table)),
-        // A server started while its database is away serves no routes until it is back.
-        Err(_) => hedgerow::http::service::no_routes(),
+    let jwt = match config.jwt.clone() {
+        Some(jwt) => jwt,
+        None => config
+            .jwt_rules
+            .apply(JwtConfig::hs256(JWT_SECRET.as_bytes()).unwrap()),
     };
-    hedgerow::db::routes::keep_current(pg, pool.clone(), routes.clone());
-    let app = App::new(pool, jwt.verifier(), &config, routes);
+    let verifier = jwt.verifier();
+    verifier
+        .load_keys()
+        .await
+        .expect("loading the identity provider's keys");
+    let routes = hedgerow::db::routes::start(&pool, pg)
+        .await
+        .expect("loading the routes");
+    let app = App::new(pool, verifier, &config, routes);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stopped) = oneshot::channel::<()>();

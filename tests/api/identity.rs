@@ -1,5 +1,6 @@
-//! The identity rule (DESIGN §3): request.jwt.claims is trusted only in the authenticator's
-//! sessions. An analyst who sets it to someone else's id gets nobody's identity.
+//! The identity rule (DESIGN §3): the request's identity (request.user_id, beside
+//! request.jwt.claims) is trusted only in the authenticator's sessions. An analyst who sets
+//! them to someone else's id gets nobody's identity.
 
 use serde_json::json;
 use tokio_postgres::error::SqlState;
@@ -11,11 +12,13 @@ use crate::helpers::{
 };
 use crate::sessions::create_session;
 
+/// Sets what the server sets for a user: the claims and the mapped user id.
 async fn claim_to_be(client: &tokio_postgres::Client, sub: uuid::Uuid) {
     let claims = json!({ "sub": sub }).to_string();
     client
         .execute(
-            "SELECT set_config('request.jwt.claims', $1, false), set_config('request.user_id', $2, false)",
+            "SELECT set_config('request.jwt.claims', $1, false), \
+                    set_config('request.user_id', $2, false)",
             &[&claims, &sub.to_string()],
         )
         .await
