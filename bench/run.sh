@@ -8,7 +8,7 @@
 # three answer each scenario's request alike. Writes bench/results.tsv and bench/results.md
 # (with the ratios) and prints the table. See bench/README.md.
 #
-# Needs wrk, pgbench and psql (apt-get install -y wrk postgresql-client), python3, curl, npm.
+# Needs wrk, pgbench and psql (apt-get install -y wrk postgresql), python3, curl and npm.
 # Loopback only; stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
