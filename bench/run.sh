@@ -65,6 +65,8 @@ psql "$admin" -qX -v ON_ERROR_STOP=1 -f bench/lean/schema.sql
 psql "$admin" -qX -v ON_ERROR_STOP=1 -c "ALTER ROLE lean_authenticator PASSWORD '$lean_password'"
 psql "$admin" -qX -v ON_ERROR_STOP=1 -f bench/lean/load.sql
 psql "$admin" -qX -v ON_ERROR_STOP=1 -f bench/lean/api.sql
+echo "bench: asserting the lean reference's rules (bench/lean/rules.sql)"
+psql "$admin" -qX -v ON_ERROR_STOP=1 -f bench/lean/rules.sql
 psql "$admin" -qX -v ON_ERROR_STOP=1 -c "VACUUM (ANALYZE)" -c "CHECKPOINT"
 lean_url="postgres://lean_authenticator@127.0.0.1:$db_port/hedgerow"
 sql() { local query=$1; shift; psql "$admin" -qAtX -v ON_ERROR_STOP=1 "${@/#/-v}" <<<"$query"; }  # query var=value...
