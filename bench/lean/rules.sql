@@ -85,6 +85,11 @@ BEGIN
   -- Users: their own things and what they are invited to; not others' private things.
   PERFORM pg_temp.act_as('lean_user', private_s.owner_id);
   ASSERT lean_api.read_session(private_s.id) IS NOT NULL, 'the owner cannot read their private session';
+  INSERT INTO lean.share_links (resource_id, owner_id, token) VALUES (private_s.id, private_s.owner_id, 'owner-made-token');
+  INSERT INTO lean.invitations (resource_id, grantee_id, owner_id)
+  SELECT private_s.id, p.id, private_s.owner_id FROM lean.profiles p
+   WHERE p.id <> private_s.owner_id AND p.id NOT IN (SELECT i.grantee_id FROM lean.invitations i WHERE i.resource_id = private_s.id)
+   ORDER BY p.id DESC LIMIT 1;
   PERFORM pg_temp.act_as('lean_user', stranger);
   ASSERT lean_api.read_session(private_s.id) IS NULL, 'another user reads a private session';
   ASSERT lean_api.read_session(invite.resource_id) IS NULL, 'a user reads a private session invited to someone else';
@@ -94,6 +99,18 @@ BEGIN
   BEGIN
     INSERT INTO lean.sessions (owner_id, track) VALUES (private_s.owner_id, 'Forged');
     RAISE EXCEPTION 'a user recorded a session as someone else';
+  EXCEPTION WHEN insufficient_privilege THEN
+    NULL;
+  END;
+  BEGIN
+    INSERT INTO lean.invitations (resource_id, grantee_id, owner_id) VALUES (private_s.id, stranger, stranger);
+    RAISE EXCEPTION 'a user invited themselves to someone else''s session';
+  EXCEPTION WHEN insufficient_privilege THEN
+    NULL;
+  END;
+  BEGIN
+    INSERT INTO lean.share_links (resource_id, owner_id, token) VALUES (private_s.id, stranger, 'forged-token');
+    RAISE EXCEPTION 'a user made a share link to someone else''s session';
   EXCEPTION WHEN insufficient_privilege THEN
     NULL;
   END;

@@ -16,6 +16,8 @@
 -- - share links keep the token itself (unique index) and match on it; hedgerow keeps the
 --   token too (the owner may read it again) and matches on its SHA-256.
 -- - links, invitations and the access log name a resource by id whatever its kind (no FK).
+-- - discovery's name search runs as the tables' owner over public shelves only
+--   (lean_api.discover_shelves, in api.sql): under RLS the planner could not plan it well.
 -- =====================================================================
 
 SET client_min_messages = warning;
@@ -128,6 +130,18 @@ GRANT EXECUTE ON FUNCTION lean.default_session_visibility() TO lean_user;
 -- What shares a resource: invitations and share links
 -- =====================================================================
 
+-- Whether the caller owns resource `id`, whatever its kind: what sharing it needs.
+CREATE FUNCTION lean.owned(id uuid) RETURNS boolean
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+  RETURN EXISTS (SELECT FROM lean.sessions s WHERE s.id = owned.id AND s.owner_id = lean.uid())
+      OR EXISTS (SELECT FROM lean.shelves sh WHERE sh.id = owned.id AND sh.owner_id = lean.uid())
+      OR EXISTS (SELECT FROM lean.books b WHERE b.id = owned.id AND b.owner_id = lean.uid());
+END
+$$;
+GRANT EXECUTE ON FUNCTION lean.owned(uuid) TO lean_user;
+
 CREATE TABLE lean.invitations (
   resource_id uuid NOT NULL,
   grantee_id  uuid NOT NULL REFERENCES lean.profiles (id) ON DELETE CASCADE,
@@ -144,9 +158,9 @@ GRANT INSERT (resource_id, grantee_id, owner_id, expires_at), DELETE ON lean.inv
 CREATE POLICY "Invitations are readable by owner and grantee" ON lean.invitations
   FOR SELECT TO lean_anon, lean_user
   USING (owner_id = (SELECT lean.uid()) OR grantee_id = (SELECT lean.uid()));
--- Owners invite (that they own the resource is checked by whoever creates it: not measured).
+-- Owners invite to their own resources.
 CREATE POLICY "Owners invite" ON lean.invitations FOR INSERT TO lean_user
-  WITH CHECK (owner_id = (SELECT lean.uid()));
+  WITH CHECK (owner_id = (SELECT lean.uid()) AND lean.owned(resource_id));
 CREATE POLICY "Owners revoke invitations" ON lean.invitations FOR DELETE TO lean_user
   USING (owner_id = (SELECT lean.uid()));
 
@@ -169,8 +183,9 @@ GRANT INSERT (resource_id, owner_id, token, enabled, expires_at), UPDATE (enable
 CREATE POLICY "Links are readable by owner and bearer" ON lean.share_links
   FOR SELECT TO lean_anon, lean_user
   USING (owner_id = (SELECT lean.uid()) OR token = (SELECT lean.share_token()));
+-- Owners create links to their own resources.
 CREATE POLICY "Owners create links" ON lean.share_links FOR INSERT TO lean_user
-  WITH CHECK (owner_id = (SELECT lean.uid()));
+  WITH CHECK (owner_id = (SELECT lean.uid()) AND lean.owned(resource_id));
 CREATE POLICY "Owners change links" ON lean.share_links FOR UPDATE TO lean_user
   USING (owner_id = (SELECT lean.uid())) WITH CHECK (owner_id = (SELECT lean.uid()));
 
