@@ -1,8 +1,9 @@
-"""Plots bench/results.tsv: throughput against concurrency for the point read — hedgerow, the
-pgbench ceiling and PostgREST — and for the other scenarios. Writes bench/throughput.png.
+"""Plots bench/results.tsv (bench/run.sh): for each scenario, throughput against concurrency of
+hedgerow, the lean SQL and PostgREST on the lean schema. Writes bench/throughput.png.
 Needs matplotlib (pip install matplotlib)."""
 
 import csv
+import math
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -13,30 +14,29 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 here = Path(__file__).parent
-rows = list(csv.DictReader(open(here / "results.tsv"), delimiter="\t"))
-series = defaultdict(list)
-for row in rows:
+series = defaultdict(lambda: defaultdict(list))
+results = list(csv.DictReader(open(here / "results.tsv"), delimiter="\t"))
+if results and "system" not in results[0]:
+    sys.exit("bench/results.tsv comes from the earlier harness: run bench/run.sh first")
+for row in results:
     if row["requests_per_s"]:
-        series[row["scenario"]].append((int(row["concurrency"]), float(row["requests_per_s"])))
+        series[row["scenario"]][row["system"]].append((int(row["concurrency"]), float(row["requests_per_s"])))
 
-point = ["point read (owner, private session)", "pgbench ceiling (point read SQL)",
-         "PostgREST 12 point read (same function)"]
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-for name in point:
-    if name in series:
-        xs, ys = zip(*sorted(series[name]))
-        left.plot(xs, ys, marker="o", label=name.replace(" (owner, private session)", " — hedgerow"))
-left.set(title="Point read under RLS", xlabel="concurrent connections", ylabel="requests / s")
-left.legend(fontsize=8)
-for name, points in series.items():
-    if name not in point and not name.startswith("feed SQL"):  # pgbench's RLS comparison
-        xs, ys = zip(*sorted(points))
-        right.plot(xs, ys, marker="o", label=name)
-right.set(title="Other scenarios (hedgerow)", xlabel="concurrent connections", ylabel="requests / s")
-right.legend(fontsize=8)
-for axis in (left, right):
+labels = {"hedgerow": "hedgerow (HTTP)", "lean": "lean SQL (pgbench)", "postgrest": "PostgREST 12 (lean schema)"}
+columns = 3
+rows = math.ceil(len(series) / columns)
+fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
+for axis, (scenario, systems) in zip(axes.flat, series.items()):
+    for system, label in labels.items():
+        if systems.get(system):
+            xs, ys = zip(*sorted(systems[system]))
+            axis.plot(xs, ys, marker="o", label=label)
+    axis.set(title=scenario, xlabel="concurrent connections", ylabel="requests / s")
     axis.set_xscale("log", base=2)
     axis.grid(alpha=0.3)
+    axis.legend(fontsize=7)
+for axis in list(axes.flat)[len(series):]:
+    axis.set_visible(False)
 fig.tight_layout()
 fig.savefig(here / "throughput.png", dpi=110)
 print("wrote", here / "throughput.png", file=sys.stderr)
