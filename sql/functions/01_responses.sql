@@ -15,9 +15,11 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.fail(int, text, text) TO hedgerow_anon, hedgerow_user;
 
--- The success envelope: {"data": payload, "error": null}.
+-- The success envelope: {"data": payload, "error": null}. (STABLE, as json_build_object is:
+-- a SQL function declared more immutable than its body is never inlined, and one that is not
+-- inlined is planned again on every call.)
 CREATE FUNCTION hedgerow.ok(payload json) RETURNS json
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 AS $$ SELECT json_build_object('data', payload, 'error', NULL) $$;
 GRANT EXECUTE ON FUNCTION hedgerow.ok(json) TO hedgerow_anon, hedgerow_user;
 
@@ -37,8 +39,13 @@ GRANT EXECUTE ON FUNCTION hedgerow.etag(json) TO hedgerow_anon, hedgerow_user;
 
 -- Answers `response` with its ETag (the server sends it, and honours If-None-Match with it).
 CREATE FUNCTION hedgerow.tagged(response json) RETURNS json
-LANGUAGE sql VOLATILE
-AS $$ SELECT response FROM set_config('response.etag', hedgerow.etag(response), true) $$;
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  PERFORM set_config('response.etag', hedgerow.etag(response), true);
+  RETURN response;
+END
+$$;
 GRANT EXECUTE ON FUNCTION hedgerow.tagged(json) TO hedgerow_anon, hedgerow_user;
 
 -- A list envelope: {data, error, pagination: {total, limit, offset, has_more, next_cursor,
@@ -47,7 +54,7 @@ GRANT EXECUTE ON FUNCTION hedgerow.tagged(json) TO hedgerow_anon, hedgerow_user;
 CREATE FUNCTION hedgerow.page(items json, total bigint, page_limit int, page_offset bigint,
                               next_cursor text, total_capped boolean DEFAULT false)
 RETURNS json
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 AS $$
   SELECT json_build_object(
     'data', coalesce(items, '[]'), 'error', NULL,
@@ -60,7 +67,7 @@ GRANT EXECUTE ON FUNCTION hedgerow.page(json, bigint, int, bigint, text, boolean
 -- A keyset cursor: the last row's sort keys and the offset of the next page, opaque to
 -- clients (base64url of a JSON array; padding and base64's line breaks dropped).
 CREATE FUNCTION hedgerow.encode_cursor(keys text[], next_offset bigint) RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 AS $$
   SELECT rtrim(translate(encode(convert_to(json_build_array(keys, next_offset)::text, 'UTF8'), 'base64'),
                          E'+/\n', '-_'), '=')
@@ -69,7 +76,7 @@ GRANT EXECUTE ON FUNCTION hedgerow.encode_cursor(text[], bigint) TO hedgerow_ano
 
 -- A timestamp as a cursor key: UTC, to the microsecond, so it reads back exactly.
 CREATE FUNCTION hedgerow.cursor_time(at timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 AS $$ SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
 GRANT EXECUTE ON FUNCTION hedgerow.cursor_time(timestamptz) TO hedgerow_anon, hedgerow_user;
 

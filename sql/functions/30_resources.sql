@@ -26,9 +26,7 @@ GRANT EXECUTE ON FUNCTION hedgerow.visible(text, uuid) TO hedgerow_anon, hedgero
 -- Whether an If-Match header (a list of strong ETags, or *) admits the current `etag`.
 CREATE FUNCTION hedgerow.if_match(header text, etag text) RETURNS boolean
 LANGUAGE sql IMMUTABLE
-AS $$
-  SELECT trim(header) = '*' OR etag = ANY (SELECT trim(tag) FROM unnest(string_to_array(header, ',')) tag)
-$$;
+AS $$ SELECT trim(header) = '*' OR etag = ANY (string_to_array(replace(header, ' ', ''), ',')) $$;
 GRANT EXECUTE ON FUNCTION hedgerow.if_match(text, text) TO hedgerow_user;
 
 -- The resource `args.id` of `kind`, for a change only its owner may make: 401 for anonymous
@@ -96,8 +94,13 @@ GRANT EXECUTE ON FUNCTION hedgerow.own_profile_row() TO hedgerow_anon, hedgerow_
 
 -- The answer to a create: 201 with `resource` (and its ETag), and where it lives (Location).
 CREATE FUNCTION hedgerow.created(location text, resource json) RETURNS json
-LANGUAGE sql VOLATILE
-AS $$ SELECT hedgerow.tagged(hedgerow.ok(resource)) FROM set_config('response.location', location, true) $$;
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+  PERFORM set_config('response.location', location, true);
+  RETURN hedgerow.tagged(hedgerow.ok(resource));
+END
+$$;
 GRANT EXECUTE ON FUNCTION hedgerow.created(text, json) TO hedgerow_user;
 
 -- A resource as its single read answers it, with its ETag.

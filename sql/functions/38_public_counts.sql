@@ -8,21 +8,27 @@
 -- Adds `delta` to a kind's total and, for a scope, to that scope's count. The total's row is
 -- always locked first, so writers in concurrent transactions queue on it instead of
 -- deadlocking on each other.
-CREATE FUNCTION hedgerow.add_public_count(counted_kind text, scope text, delta int) RETURNS void
-LANGUAGE sql VOLATILE
+-- (plpgsql keeps the statements' plans; a SQL function would plan them on every call.)
+CREATE FUNCTION hedgerow.add_public_count(counted_kind text, counted_scope text, delta int) RETURNS void
+LANGUAGE plpgsql VOLATILE
 AS $$
+BEGIN
   INSERT INTO data.public_counts AS c (kind, scope, n) VALUES (counted_kind, '', delta)
   ON CONFLICT (kind, scope) DO UPDATE SET n = c.n + excluded.n;
-  INSERT INTO data.public_counts AS c (kind, scope, n)
-  SELECT counted_kind, scope, delta WHERE scope <> ''
-  ON CONFLICT (kind, scope) DO UPDATE SET n = c.n + excluded.n;
+  IF counted_scope <> '' THEN
+    INSERT INTO data.public_counts AS c (kind, scope, n) VALUES (counted_kind, counted_scope, delta)
+    ON CONFLICT (kind, scope) DO UPDATE SET n = c.n + excluded.n;
+  END IF;
+END
 $$;
 
 -- How many public resources of `counted_kind` there are (in `scope`: '' for all of them).
 CREATE FUNCTION hedgerow.public_count(counted_kind text, scope text DEFAULT '') RETURNS bigint
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT coalesce((SELECT c.n FROM data.public_counts c
-                    WHERE c.kind = counted_kind AND c.scope = public_count.scope), 0)
+BEGIN
+  RETURN coalesce((SELECT c.n FROM data.public_counts c
+                    WHERE c.kind = counted_kind AND c.scope = public_count.scope), 0);
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.public_count(text, text) TO hedgerow_anon, hedgerow_user;

@@ -46,7 +46,7 @@ $$;
 
 -- A lap time in milliseconds as M:SS.mmm.
 CREATE FUNCTION hedgerow.lap_time(ms int) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT
+LANGUAGE sql STABLE STRICT
 AS $$ SELECT format('%s:%s.%s', ms / 60000, lpad((ms / 1000 % 60)::text, 2, '0'), lpad((ms % 1000)::text, 3, '0')) $$;
 GRANT EXECUTE ON FUNCTION hedgerow.lap_time(int) TO hedgerow_anon, hedgerow_user;
 
@@ -88,10 +88,14 @@ $$;
 
 -- The `laps` field as an array, in order (NULL when absent).
 CREATE FUNCTION hedgerow.arg_laps(args jsonb) RETURNS int[]
-LANGUAGE sql IMMUTABLE
+LANGUAGE plpgsql IMMUTABLE
 AS $$
-  SELECT CASE WHEN args ? 'laps' THEN
-    ARRAY(SELECT lap::int FROM jsonb_array_elements_text(args -> 'laps') WITH ORDINALITY AS t(lap, n) ORDER BY n) END
+BEGIN
+  IF NOT args ? 'laps' THEN
+    RETURN NULL;
+  END IF;
+  RETURN ARRAY(SELECT lap::int FROM jsonb_array_elements_text(args -> 'laps') WITH ORDINALITY AS t(lap, n) ORDER BY n);
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.arg_laps(jsonb) TO hedgerow_user;
 
