@@ -137,10 +137,12 @@ BEGIN
 END
 $$;
 
--- Gives `tbl` the privacy columns the core needs, where missing, and checks those present.
--- Top-level kinds always have a level of their own, so their effective level is generated
--- from it; a child's is kept by trigger.
-CREATE FUNCTION hedgerow.ensure_privacy_columns(kind text, tbl regclass, parent_column name) RETURNS void
+-- Gives `tbl` the privacy columns the core needs, where missing, and checks those present:
+-- owner_id, visibility, effective_visibility, listed, created_at, updated_at. A kind's file
+-- calls it before it defines its builders (which read these columns); registering calls it
+-- again to check. Top-level kinds always have a level of their own, so their effective level
+-- is generated from it; a child's (a table with a parent_column) is kept by trigger.
+CREATE FUNCTION hedgerow.add_privacy_columns(tbl regclass, parent_column name DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
@@ -151,7 +153,10 @@ DECLARE
     'effective_visibility', jsonb_build_array('data.visibility',
        CASE WHEN parent_column IS NULL THEN 'data.visibility NOT NULL GENERATED ALWAYS AS (visibility) STORED'
             ELSE 'data.visibility NOT NULL' END),
-    'listed', jsonb_build_array('boolean', 'boolean NOT NULL GENERATED ALWAYS AS (effective_visibility = ''public'') STORED'),
+    -- (A generated column may not read another: a top-level kind's is read off its own level.)
+    'listed', jsonb_build_array('boolean',
+       format('boolean NOT NULL GENERATED ALWAYS AS (%I = ''public'') STORED',
+              CASE WHEN parent_column IS NULL THEN 'visibility' ELSE 'effective_visibility' END)),
     'created_at', jsonb_build_array('timestamp with time zone', 'timestamptz NOT NULL DEFAULT now()'),
     'updated_at', jsonb_build_array('timestamp with time zone', 'timestamptz NOT NULL DEFAULT now()'));
   col text;
@@ -159,17 +164,17 @@ BEGIN
   IF hedgerow.column_type(tbl, 'id') IS DISTINCT FROM 'uuid'::regtype
      OR NOT EXISTS (SELECT FROM pg_index i JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = 'id'
                      WHERE i.indrelid = tbl AND i.indisprimary AND i.indnatts = 1 AND i.indkey[0] = a.attnum) THEN
-    RAISE EXCEPTION 'kind %: % needs `id uuid PRIMARY KEY`', kind, tbl;
+    RAISE EXCEPTION '% needs `id uuid PRIMARY KEY`', tbl;
   END IF;
   IF parent_column IS NOT NULL AND hedgerow.column_type(tbl, parent_column) IS DISTINCT FROM 'uuid'::regtype THEN
-    RAISE EXCEPTION 'kind %: % has no uuid column %', kind, tbl, parent_column;
+    RAISE EXCEPTION '% has no uuid column %', tbl, parent_column;
   END IF;
   FOR col IN SELECT k FROM jsonb_object_keys(wanted) k ORDER BY array_position(
       ARRAY['owner_id', 'visibility', 'effective_visibility', 'listed', 'created_at', 'updated_at'], k) LOOP
     IF hedgerow.column_type(tbl, col) IS NULL THEN
       EXECUTE format('ALTER TABLE %s ADD COLUMN %I %s', tbl, col, wanted -> col ->> 1);
     ELSIF hedgerow.column_type(tbl, col)::text <> wanted -> col ->> 0 THEN
-      RAISE EXCEPTION 'kind %: %.% must be %', kind, tbl, col, wanted -> col ->> 0;
+      RAISE EXCEPTION '%.% must be %', tbl, col, wanted -> col ->> 0;
     END IF;
   END LOOP;
 END
@@ -199,7 +204,7 @@ BEGIN
   IF (SELECT c.relowner <> 'hedgerow_owner'::regrole FROM pg_class c WHERE c.oid = table_name) THEN
     RAISE EXCEPTION 'kind %: % must be owned by hedgerow_owner (create it in the kind''s file)', kind, table_name;
   END IF;
-  PERFORM hedgerow.ensure_privacy_columns(kind, table_name, parent_column);
+  PERFORM hedgerow.add_privacy_columns(table_name, parent_column);
   IF hedgerow.column_type(table_name, list_order) IS DISTINCT FROM 'timestamptz'::regtype THEN
     RAISE EXCEPTION 'kind %: list_order % must be a timestamptz column of %', kind, list_order, table_name;
   END IF;
@@ -486,7 +491,8 @@ BEGIN
   PERFORM hedgerow.route('GET', format('/api/public/%s', k.plural), format('api.public_%s(jsonb)', k.plural)::regprocedure,
                          format('Public %s of every user, newest first', k.plural),
                          query => hedgerow.page_query()
-                                  || coalesce(jsonb_build_object(count_scope, jsonb_build_object('type', 'string', 'maxLength', 200)), '{}'),
+                                  || CASE WHEN count_scope IS NULL THEN '{}'::jsonb
+                                          ELSE jsonb_build_object(count_scope, jsonb_build_object('type', 'string', 'maxLength', 200)) END,
                          response => jsonb_build_object('type', 'array', 'items', k.item_schema), paged => true);
 END
 $$;

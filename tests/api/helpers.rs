@@ -33,9 +33,15 @@ pub const SIGNUP_URL: &str = "https://hedgerow.example/join?from=share";
 pub struct TestServer {
     /// A superuser connection to its `postgres` database.
     admin: tokio_postgres::Config,
+    /// Migrated with hedgerow's own kinds.
     template: String,
+    /// The same, with the app kinds of tests/fixtures/kinds migrated in too.
+    kinds_template: String,
     _cluster: Option<Arc<LocalCluster>>,
 }
+
+/// The kind files of an app that hedgerow has never heard of (docs/KINDS.md).
+pub const APP_KINDS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kinds");
 
 impl TestServer {
     /// A superuser's config for `database`.
@@ -75,13 +81,19 @@ impl TestServer {
 
     /// A new database, fully migrated, for one test.
     pub async fn fresh_database(&self) -> String {
+        self.clone_of(&self.template).await
+    }
+
+    /// A new database, fully migrated with the app kinds of APP_KINDS_DIR too.
+    pub async fn fresh_database_with_app_kinds(&self) -> String {
+        self.clone_of(&self.kinds_template).await
+    }
+
+    async fn clone_of(&self, template: &str) -> String {
         let name = format!("t_{}", Uuid::new_v4().simple());
         let admin = connect_config(&self.admin_config("postgres")).await;
         admin
-            .batch_execute(&format!(
-                "CREATE DATABASE {name} TEMPLATE {}",
-                self.template
-            ))
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .await
             .expect("cloning the template database");
         // A clone keeps the template's catalog but not its database-level privileges.
@@ -188,31 +200,36 @@ async fn start_test_server() -> TestServer {
         }
     };
     let template = format!("hedgerow_template_{}", std::process::id());
+    let kinds_template = format!("hedgerow_kinds_template_{}", std::process::id());
     let server = TestServer {
         admin,
         template: template.clone(),
+        kinds_template: kinds_template.clone(),
         _cluster: cluster,
     };
     let postgres = connect_config(&server.admin_config("postgres")).await;
+    for (database, kinds_dir) in [(&template, None), (&kinds_template, Some(APP_KINDS_DIR))] {
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {database}"),
+            format!("CREATE DATABASE {database}"),
+        ] {
+            postgres.batch_execute(&statement).await.unwrap();
+        }
+        let mut client = connect_config(&server.admin_config(database)).await;
+        let options = migrate::MigrateOptions {
+            kinds_dir: kinds_dir.map(PathBuf::from),
+            ..Default::default()
+        };
+        migrate::migrate(&mut client, &options)
+            .await
+            .expect("migrating a template database");
+    }
     postgres
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {template}"))
-        .await
-        .unwrap();
-    postgres
-        .batch_execute(&format!("CREATE DATABASE {template}"))
-        .await
-        .unwrap();
-    let mut client = connect_config(&server.admin_config(&template)).await;
-    migrate::migrate(&mut client, &Default::default())
-        .await
-        .expect("migrating the template database");
-    client
         .batch_execute(&format!(
-            "RESET ROLE; ALTER ROLE hedgerow_authenticator PASSWORD '{AUTHENTICATOR_PASSWORD}'"
+            "ALTER ROLE hedgerow_authenticator PASSWORD '{AUTHENTICATOR_PASSWORD}'"
         ))
         .await
         .unwrap();
-    drop(client);
     server
 }
 
@@ -301,6 +318,12 @@ impl Reply {
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
+}
+
+/// A server on a fresh database with the app kinds of APP_KINDS_DIR migrated in.
+pub async fn spawn_app_with_app_kinds() -> TestApp {
+    let database = test_server().fresh_database_with_app_kinds().await;
+    spawn_configured_app(&database, None, |_| {}).await
 }
 
 /// A server on a fresh database, with the test configuration changed by `configure`.

@@ -3,6 +3,10 @@
 //! creation, revocation, disabling, regeneration and expiry) and after each one compares every
 //! viewer's view — reads by id, shared links, feed, discovery and its counts, shared-with-me,
 //! and an analyst's SQL — with what the model says. Any disagreement fails.
+//!
+//! The parent and child kinds are picked too: hedgerow's shelves and books, or the cookbooks
+//! and recipes of tests/fixtures/kinds — an app's kinds, declared in one SQL file, with no
+//! Rust — which must obey every rule the same way.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +14,7 @@ use proptest::prelude::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{Level, TestApp, TestUser, analyst, spawn_app};
+use crate::helpers::{Level, TestApp, TestUser, analyst, spawn_app_with_app_kinds};
 use crate::shelves::isbn;
 
 fn level() -> impl Strategy<Value = Level> {
@@ -21,12 +25,63 @@ fn level() -> impl Strategy<Value = Level> {
     ]
 }
 
-/// The resources of every case: 0 a session, 1 a shelf, 2 a book on that shelf, 3 a plan.
+/// The resources of every case: 0 a session, 1 a parent (a shelf or a cookbook), 2 its child
+/// (a book on that shelf, a recipe in that cookbook), 3 a plan.
 const SESSION: usize = 0;
 const SHELF: usize = 1;
 const BOOK: usize = 2;
 const PLAN: usize = 3;
-const KINDS: [&str; 4] = ["sessions", "shelves", "books", "plans"];
+
+/// Which parent and child kinds a case runs on.
+#[derive(Clone, Copy, Debug)]
+enum Family {
+    /// hedgerow's own shelves and books.
+    Shelves,
+    /// An app's cookbooks and recipes (tests/fixtures/kinds).
+    Cookbooks,
+}
+
+impl Family {
+    /// The path segments of the four resources.
+    fn plurals(self) -> [&'static str; 4] {
+        match self {
+            Family::Shelves => ["sessions", "shelves", "books", "plans"],
+            Family::Cookbooks => ["sessions", "cookbooks", "recipes", "plans"],
+        }
+    }
+
+    /// Creates a private parent and a child that inherits from it; their ids.
+    async fn create(self, app: &TestApp, owner: &TestUser) -> (String, String) {
+        let id = |reply: crate::helpers::Reply| {
+            assert_eq!(reply.status, StatusCode::CREATED, "{:?}", reply.body);
+            reply.body["data"]["id"].as_str().unwrap().to_string()
+        };
+        let (parent_body, child_path, child_body) = match self {
+            Family::Shelves => (
+                json!({ "name": "Model shelf", "privacy_level": "private" }),
+                "books",
+                json!({ "isbn13": isbn(900) }),
+            ),
+            Family::Cookbooks => (
+                json!({ "title": "Model cookbook", "visibility": "private" }),
+                "recipes",
+                json!({ "name": "Model recipe" }),
+            ),
+        };
+        let [_, parents, _, _] = self.plurals();
+        let parent = id(app
+            .post(&format!("/api/{parents}"), Some(&owner.token), parent_body)
+            .await);
+        let child = id(app
+            .post(
+                &format!("/api/{parents}/{parent}/{child_path}"),
+                Some(&owner.token),
+                child_body,
+            )
+            .await);
+        (parent, child)
+    }
+}
 
 #[derive(Clone, Debug)]
 enum Change {
@@ -170,6 +225,7 @@ enum Viewer {
 }
 
 struct World {
+    family: Family,
     app: TestApp,
     /// An unmapped analyst, over SQL.
     sql: tokio_postgres::Client,
@@ -180,8 +236,8 @@ struct World {
 }
 
 impl World {
-    async fn new() -> World {
-        let app = spawn_app().await;
+    async fn new(family: Family) -> World {
+        let app = spawn_app_with_app_kinds().await;
         let owner = app.user("model_owner").await;
         let guest = app.user("model_guest").await;
         let stranger = app.user("model_stranger").await;
@@ -194,20 +250,7 @@ impl World {
                 json!({ "track": "Spa" }),
             )
             .await);
-        let shelf = id(app
-            .post(
-                "/api/shelves",
-                Some(&owner.token),
-                json!({ "name": "Model shelf", "privacy_level": "private" }),
-            )
-            .await);
-        let book = id(app
-            .post(
-                &format!("/api/shelves/{shelf}/books"),
-                Some(&owner.token),
-                json!({ "isbn13": isbn(900) }),
-            )
-            .await);
+        let (shelf, book) = family.create(&app, &owner).await;
         let plan = id(app
             .post(
                 "/api/plans",
@@ -248,6 +291,7 @@ impl World {
         };
         let sql = analyst(&app, None).await;
         World {
+            family,
             app,
             sql,
             owner,
@@ -258,7 +302,11 @@ impl World {
     }
 
     fn base(&self, r: usize) -> String {
-        format!("/api/{}/{}", KINDS[r], self.model.resources[r].id)
+        format!(
+            "/api/{}/{}",
+            self.family.plurals()[r],
+            self.model.resources[r].id
+        )
     }
 
     async fn apply(&mut self, change: &Change) {
@@ -280,10 +328,11 @@ impl World {
             Change::SetOverride(level) => {
                 let reply = self
                     .app
-                    .patch(
-                        &self.base(BOOK),
+                    .request(
+                        Method::PUT,
+                        &format!("{}/privacy", self.base(BOOK)),
                         owner,
-                        json!({ "privacy_override": level.map(Level::name) }),
+                        Some(json!({ "visibility": level.map(Level::name) })),
                     )
                     .await;
                 assert_eq!(reply.status, StatusCode::OK, "{change:?}");
@@ -452,7 +501,7 @@ impl World {
     /// Compares every observation with the model.
     async fn check(&self, after: &[Change]) {
         let m = &self.model;
-        for (r, kind) in KINDS.iter().enumerate() {
+        for (r, kind) in self.family.plurals().iter().enumerate() {
             for viewer in [
                 Viewer::Owner,
                 Viewer::Guest,
@@ -509,19 +558,42 @@ impl World {
             m.effective(SESSION) == Level::Public,
             "feed after {after:?}"
         );
-        let discovery = self.app.get("/api/shelves/public", None).await;
         let shelf_listed = m.effective(SHELF) == Level::Public;
-        assert_eq!(
-            discovery.body["pagination"]["total"] == 1,
-            shelf_listed,
-            "discovery after {after:?}"
-        );
-        if shelf_listed {
-            let public_books = u64::from(m.effective(BOOK) == Level::Public);
-            assert_eq!(
-                discovery.body["data"][0]["book_count"], public_books,
-                "book_count after {after:?}"
-            );
+        let book_listed = m.effective(BOOK) == Level::Public;
+        match self.family {
+            Family::Shelves => {
+                let discovery = self.app.get("/api/shelves/public", None).await;
+                assert_eq!(
+                    discovery.body["pagination"]["total"] == 1,
+                    shelf_listed,
+                    "discovery after {after:?}"
+                );
+                if shelf_listed {
+                    assert_eq!(
+                        discovery.body["data"][0]["book_count"],
+                        u64::from(book_listed),
+                        "book_count after {after:?}"
+                    );
+                }
+            }
+            Family::Cookbooks => {
+                for (path, listed) in [
+                    ("/api/public/cookbooks", shelf_listed),
+                    ("/api/public/recipes", book_listed),
+                ] {
+                    let feed = self.app.get(path, None).await;
+                    assert_eq!(
+                        feed.body["pagination"]["total"] == 1,
+                        listed,
+                        "{path} after {after:?}"
+                    );
+                    assert_eq!(
+                        feed.body["data"].as_array().unwrap().len() == 1,
+                        listed,
+                        "{path} after {after:?}"
+                    );
+                }
+            }
         }
         let shared = self
             .app
@@ -558,12 +630,13 @@ proptest! {
 
     #[test]
     fn the_service_agrees_with_the_privacy_model_after_any_changes(
+        family in prop_oneof![Just(Family::Shelves), Just(Family::Cookbooks)],
         start in setup(),
         changes in proptest::collection::vec(change(), 0..6),
     ) {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         runtime.block_on(async {
-            let mut world = World::new().await;
+            let mut world = World::new(family).await;
             for change in &start {
                 world.apply(change).await;
             }
