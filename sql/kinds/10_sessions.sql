@@ -188,3 +188,89 @@ SELECT hedgerow.seal('sessions_per_track_all', 'TABLE (track text, sessions bigi
   'Sessions of every visibility per track, private ones included, with calibrated noise (differential privacy; '
   'each query spends privacy_parameters.epsilon_per_query of your budget). Only tracks with a public session appear.',
   owner => 'hedgerow_owner', volatility => 'VOLATILE', language => 'plpgsql');
+
+-- =====================================================================
+-- Leaderboards: per track, the public sessions ranked by best lap (ties: the earlier
+-- recorded first, then by id), paged by keyset cursor. Private and unlisted sessions never
+-- appear, so they never take a rank, count or leave a gap.
+-- =====================================================================
+
+-- How many public sessions with laps a track has: the board's length, public information,
+-- counted over the index of public sessions only (SECURITY DEFINER: under the callers' row
+-- security every row would be checked against the read rule first).
+CREATE FUNCTION hedgerow.leaderboard_size(board text) RETURNS bigint
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
+AS $$
+BEGIN
+  RETURN (SELECT count(*) FROM data.sessions s
+           WHERE s.track = board AND s.listed AND s.best_lap_ms IS NOT NULL);
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.leaderboard_size(text) TO hedgerow_anon, hedgerow_user;
+
+CREATE FUNCTION hedgerow.leaderboard_entry_schema() RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT hedgerow.object_schema(jsonb_build_object(
+    'rank', '{"type": "integer", "minimum": 1}'::jsonb, 'best_lap_ms', '{"type": "integer"}'::jsonb,
+    'session', hedgerow.session_schema(), 'owner', hedgerow.person_schema()),
+    '{rank, best_lap_ms, session, owner}')
+$$;
+
+-- GET /api/leaderboards/{track}?limit=&cursor=: the track's public sessions, fastest first.
+CREATE FUNCTION api.leaderboard(args jsonb) RETURNS json
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+  board text := args ->> 'track';
+  page_limit int := hedgerow.page_limit(args);
+  after_lap int := -1;
+  after_at timestamptz := '-infinity';
+  after_id uuid := '00000000-0000-0000-0000-000000000000';
+  page_offset bigint := 0;
+  keys text[];
+  items json;
+  fetched bigint;
+  next_cursor text;
+BEGIN
+  IF args ? 'cursor' THEN
+    SELECT c.keys, c.page_offset INTO keys, page_offset
+      FROM hedgerow.decode_cursor(args ->> 'cursor', '{integer,timestamptz,uuid}') c;
+    after_lap := keys[1];
+    after_at := keys[2];
+    after_id := keys[3];
+  END IF;
+  SELECT json_agg(json_build_object('rank', page_offset + o.n, 'best_lap_ms', (o.r).best_lap_ms,
+                                    'session', hedgerow.session_json(o.r, p),
+                                    'owner', json_build_object('username', p.username, 'display_name', p.display_name))
+                  ORDER BY o.n) FILTER (WHERE o.n <= page_limit),
+         count(*),
+         min(hedgerow.encode_cursor(ARRAY[(o.r).best_lap_ms::text, hedgerow.cursor_time((o.r).recorded_at), (o.r).id::text],
+                                    page_offset + page_limit)) FILTER (WHERE o.n = page_limit)
+    INTO items, fetched, next_cursor
+    FROM (SELECT s AS r, row_number() OVER (ORDER BY s.best_lap_ms, s.recorded_at, s.id) AS n
+            FROM data.sessions s
+           WHERE s.track = board AND s.listed AND s.best_lap_ms IS NOT NULL
+             AND (s.best_lap_ms, s.recorded_at, s.id) > (after_lap, after_at, after_id)
+           ORDER BY s.best_lap_ms, s.recorded_at, s.id LIMIT page_limit + 1) o
+    JOIN data.profiles p ON p.id = (o.r).owner_id;
+  RETURN hedgerow.page(items, hedgerow.leaderboard_size(board), page_limit, page_offset,
+                       CASE WHEN fetched > page_limit THEN next_cursor END);
+END
+$$;
+GRANT EXECUTE ON FUNCTION api.leaderboard(jsonb) TO hedgerow_anon, hedgerow_user;
+
+SELECT hedgerow.route('GET', '/api/leaderboards/{track}', 'api.leaderboard(jsonb)',
+  'A track''s public sessions ranked by best lap, fastest first',
+  params => '{"track": {"type": "string", "minLength": 1, "maxLength": 100}}',
+  query => hedgerow.page_query(), paged => true,
+  response => jsonb_build_object('type', 'array', 'items', hedgerow.leaderboard_entry_schema()));
+
+-- For analysts: every track's board (public sessions only).
+SELECT hedgerow.seal('leaderboards',
+  'TABLE (track text, rank bigint, session_id uuid, best_lap_ms integer, recorded_at timestamptz, username text, display_name text)',
+  'SELECT s.track, row_number() OVER (PARTITION BY s.track ORDER BY s.best_lap_ms, s.recorded_at, s.id),
+          s.id, s.best_lap_ms, s.recorded_at, p.username, p.display_name
+     FROM data.sessions s JOIN data.profiles p ON p.id = s.owner_id
+    WHERE s.listed AND s.best_lap_ms IS NOT NULL',
+  'Every track''s leaderboard: its public sessions ranked by best lap (ties: the earlier recorded first).');
