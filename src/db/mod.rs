@@ -3,6 +3,7 @@
 
 pub mod analysts;
 pub mod check;
+pub mod child_process;
 pub mod cluster;
 pub mod connection;
 pub mod embedded;
