@@ -55,7 +55,8 @@ fn io_error(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Cluster
 pub struct PgBinaries(PathBuf);
 
 impl PgBinaries {
-    /// PATH first, then the newest /usr/lib/postgresql/<version>/bin.
+    /// PATH first, then the newest /usr/lib/postgresql/<version>/bin; the directory of the
+    /// `postgres` binary itself, links resolved.
     pub fn locate() -> Result<Self, ClusterError> {
         let on_path = std::env::var_os("PATH")
             .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
@@ -74,7 +75,15 @@ impl PgBinaries {
             .into_iter()
             .chain(debian.into_iter().map(|(_, dir)| dir))
             .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
-            .map(PgBinaries)
+            .map(|dir| {
+                // Where `postgres` really lives (PATH may hold only links to it): the server's
+                // other tools (pg_basebackup) are there.
+                let real = fs::canonicalize(dir.join("postgres")).ok();
+                PgBinaries(
+                    real.and_then(|p| p.parent().map(Path::to_path_buf))
+                        .unwrap_or(dir),
+                )
+            })
             .ok_or(ClusterError::NoBinaries)
     }
 

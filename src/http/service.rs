@@ -9,7 +9,6 @@ use std::{
 };
 
 use bytes::Bytes;
-use deadpool_postgres::Pool;
 use http_body_util::{BodyExt, Limited};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode, body::Incoming, header};
 use serde_json::{Value, json};
@@ -23,12 +22,13 @@ use super::response::{self, Body};
 use super::routes::{self, Auth, Match, Params, Route};
 use crate::auth::{Caller, Verifier};
 use crate::config::Config;
-use crate::db::request::{self as db_request, FunctionCall, RequestContext, ServerSettings};
+use crate::db::databases::Databases;
+use crate::db::request::{FunctionCall, RequestContext, ServerSettings};
 use crate::db::routes::SharedRoutes;
 
 /// What every request needs, shared by all connections.
 pub struct App {
-    pool: Pool,
+    databases: Databases,
     verifier: Verifier,
     trusted_proxies: TrustedProxies,
     server: Arc<ServerSettings>,
@@ -37,9 +37,14 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(pool: Pool, verifier: Verifier, config: &Config, routes: SharedRoutes) -> Self {
+    pub fn new(
+        databases: Databases,
+        verifier: Verifier,
+        config: &Config,
+        routes: SharedRoutes,
+    ) -> Self {
         App {
-            pool,
+            databases,
             verifier,
             trusted_proxies: config.trusted_proxies.clone(),
             server: Arc::new(config.server_settings()),
@@ -47,6 +52,11 @@ impl App {
                 .then(|| RateLimiter::new(config.share_rate_limit)),
             routes,
         }
+    }
+
+    /// Closes the database pools (at shutdown, once requests have finished).
+    pub fn close_databases(&self) {
+        self.databases.close();
     }
 }
 
@@ -159,7 +169,7 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
         let response = match (method == Method::GET, builtin) {
             (false, _) => return Outcome::unmatched(ApiError::WrongMethod(vec![Method::GET])),
             (true, "/health") => response::data(StatusCode::OK, json!({ "status": "ok" })),
-            (true, "/ready") => ready(&app.pool).await,
+            (true, "/ready") => ready(&app.databases).await,
             (true, _) => response::json(StatusCode::OK, table.openapi.clone()),
         };
         return Outcome::builtin(builtin, response);
@@ -205,9 +215,13 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
     }
 }
 
-async fn ready(pool: &Pool) -> Response<Body> {
-    match db_request::ping(pool).await {
-        Ok(()) => response::data(StatusCode::OK, json!({ "status": "ready" })),
+async fn ready(databases: &Databases) -> Response<Body> {
+    match databases.ready().await {
+        Ok(None) => response::data(StatusCode::OK, json!({ "status": "ready" })),
+        Ok(Some(replica)) => response::data(
+            StatusCode::OK,
+            json!({ "status": "ready", "read_replica": replica }),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
             // The cause (authentication failed, TLS, refused…) without where the database is.
@@ -296,9 +310,10 @@ async fn call_route(
     let call = FunctionCall {
         function: route.function.clone(),
         read_only: route.read_only(),
+        routing: route.routing(),
         args: Value::Object(args).to_string(),
     };
-    let output = db_request::call(&app.pool, context, call).await?;
+    let output = app.databases.call(context, call).await?;
     let status = output
         .status
         .and_then(|s| StatusCode::from_u16(s).ok())

@@ -14,7 +14,9 @@ use hedgerow::{
     db::{
         PgTarget,
         cluster::{ClusterOptions, LocalCluster},
-        migrate, pool,
+        databases::Databases,
+        migrate,
+        routes::ReloadOn,
     },
     http::{server, service::App},
     secret::random_hex,
@@ -51,19 +53,27 @@ impl TestServer {
         config
     }
 
-    /// A superuser's connection string for `database` (for the CLI).
-    pub fn admin_url(&self, database: &str) -> String {
+    /// Where the server listens: host and port.
+    pub fn address(&self) -> (String, u16) {
         let host = match &self.admin.get_hosts()[0] {
             tokio_postgres::config::Host::Tcp(host) => host.clone(),
             tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
         };
+        (
+            host,
+            self.admin.get_ports().first().copied().unwrap_or(5432),
+        )
+    }
+
+    /// A superuser's connection string for `database` (for the CLI).
+    pub fn admin_url(&self, database: &str) -> String {
+        let (host, port) = self.address();
         let user = self.admin.get_user().unwrap_or("postgres");
         let password = self
             .admin
             .get_password()
             .map(|p| format!(":{}", String::from_utf8_lossy(p)))
             .unwrap_or_default();
-        let port = self.admin.get_ports().first().copied().unwrap_or(5432);
         format!("postgres://{user}{password}@{host}:{port}/{database}")
     }
 
@@ -187,7 +197,7 @@ async fn start_test_server() -> TestServer {
             None,
         ),
         Err(_) => {
-            let dir = throwaway_dir();
+            let dir = throwaway_dir("test");
             let options = ClusterOptions {
                 admin_password: random_hex(16),
                 preferred_port: None,
@@ -199,6 +209,15 @@ async fn start_test_server() -> TestServer {
             (config, Some(cluster))
         }
     };
+    migrated_server(admin, cluster).await
+}
+
+/// A server at `admin` (a superuser's connection; `cluster` when it is a throwaway one) with
+/// this run's template databases migrated, and the authenticator's password set.
+pub async fn migrated_server(
+    admin: tokio_postgres::Config,
+    cluster: Option<Arc<LocalCluster>>,
+) -> TestServer {
     let template = format!("hedgerow_template_{}", std::process::id());
     let kinds_template = format!("hedgerow_kinds_template_{}", std::process::id());
     let server = TestServer {
@@ -246,20 +265,22 @@ pub fn hedgerow_cli(database: &str, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// A directory for this run's cluster, in the system temp dir (reachable by the postgres
-/// user when tests run as root); directories of earlier runs whose process is gone (killed
-/// before its exit cleanup ran) are removed.
-fn throwaway_dir() -> PathBuf {
+/// A directory for this run's `purpose` (`test`: the shared cluster), in the system temp dir
+/// (reachable by the postgres user when tests run as root); directories of earlier runs whose
+/// process is gone (killed before its exit cleanup ran) are removed.
+pub fn throwaway_dir(purpose: &str) -> PathBuf {
     let temp = std::env::temp_dir();
+    let prefix = format!("hedgerow-{purpose}-");
     for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name.strip_prefix("hedgerow-test-")
+        if let Some(pid) = name.strip_prefix(&prefix)
+            && pid.bytes().all(|b| b.is_ascii_digit())
             && !PathBuf::from(format!("/proc/{pid}")).exists()
         {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-    let dir = temp.join(format!("hedgerow-test-{}", std::process::id()));
+    let dir = temp.join(format!("{prefix}{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -352,7 +373,9 @@ pub async fn spawn_app_on(database: &str, pg: Option<impl Into<PgTarget>>) -> Te
     spawn_configured_app(database, pg.map(Into::into), |_| {}).await
 }
 
-async fn spawn_configured_app(
+/// A server for `database` through `pg` (the authenticator's own connection when None), with
+/// the test configuration changed by `configure`.
+pub async fn spawn_configured_app(
     database: &str,
     pg: Option<PgTarget>,
     configure: impl FnOnce(&mut Config),
@@ -370,7 +393,11 @@ async fn spawn_configured_app(
     config.statement_timeout = Duration::from_secs(5);
     config.pool_timeout = Duration::from_secs(2);
     configure(&mut config);
-    let pool = pool::create(pg.clone(), config.pool_size, config.pool_timeout).unwrap();
+    let replica = config
+        .read_database_url
+        .as_deref()
+        .map(|url| PgTarget::parse(url).expect("a valid replica URL"));
+    let databases = Databases::open(&config, pg.clone(), replica).unwrap();
     let jwt = match config.jwt.clone() {
         Some(jwt) => jwt,
         None => config
@@ -382,10 +409,11 @@ async fn spawn_configured_app(
         .load_keys()
         .await
         .expect("loading the identity provider's keys");
-    let routes = hedgerow::db::routes::start(&pool, pg)
+    let reload_on = ReloadOn::for_pooler(config.pooler, config.routes_poll);
+    let routes = hedgerow::db::routes::start(databases.primary(), pg, reload_on)
         .await
         .expect("loading the routes");
-    let app = App::new(pool, verifier, &config, routes);
+    let app = App::new(databases, verifier, &config, routes);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stopped) = oneshot::channel::<()>();
