@@ -70,6 +70,15 @@ pub async fn handle(
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
         headers.insert("x-request-id", value);
     }
+    // Answers hold private data or share tokens unless a route says otherwise: no cache keeps
+    // them (clients revalidate with ETag and If-None-Match themselves).
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(header::HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
     if outcome.carries_share_token {
         for (name, value) in SHARE_HEADERS {
             headers.insert(*name, header::HeaderValue::from_static(value));
@@ -98,7 +107,6 @@ pub async fn handle(
 const SHARE_HEADERS: &[(&str, &str)] = &[
     ("referrer-policy", "no-referrer"),
     ("x-robots-tag", "noindex"),
-    ("cache-control", "no-store"),
 ];
 
 /// What became of a request.
@@ -160,7 +168,14 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
             (false, _) => return Outcome::unmatched(ApiError::WrongMethod(vec![Method::GET])),
             (true, "/health") => response::data(StatusCode::OK, json!({ "status": "ok" })),
             (true, "/ready") => ready(&app.pool).await,
-            (true, _) => response::json(StatusCode::OK, table.openapi.clone()),
+            (true, _) => {
+                let mut document = response::json(StatusCode::OK, table.openapi.clone());
+                document.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static("no-cache"),
+                );
+                document
+            }
         };
         return Outcome::builtin(builtin, response);
     }

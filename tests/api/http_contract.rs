@@ -246,3 +246,63 @@ async fn anonymous_writes_are_401_before_any_validation() {
         );
     }
 }
+
+#[tokio::test]
+async fn api_answers_are_never_stored_by_caches_and_never_sniffed() {
+    let app = spawn_app().await;
+    let owner = app.user("cache_owner").await;
+    let session = crate::sessions::create_session(
+        &app,
+        &owner,
+        serde_json::json!({ "track": "Spa", "visibility": "public" }),
+    )
+    .await;
+    let link = app
+        .post(
+            &format!("/api/sessions/{session}/shares"),
+            Some(&owner.token),
+            serde_json::json!({}),
+        )
+        .await;
+    let token = link.body["data"]["token"].as_str().unwrap().to_string();
+    // Answers with private data, share tokens, errors, and public lists alike.
+    for (reply, what) in [
+        (link, "a new link"),
+        (
+            app.get(
+                &format!("/api/sessions/{session}/shares"),
+                Some(&owner.token),
+            )
+            .await,
+            "links",
+        ),
+        (
+            app.get(
+                &format!("/api/sessions/{session}/share-link"),
+                Some(&owner.token),
+            )
+            .await,
+            "the primary link",
+        ),
+        (
+            app.get(&format!("/api/shared/{token}"), None).await,
+            "a read through a link",
+        ),
+        (
+            app.get("/api/auth/profile", Some(&owner.token)).await,
+            "a profile with its email",
+        ),
+        (app.get("/api/public/sessions", None).await, "the feed"),
+        (app.get("/api/sessions/not-a-uuid", None).await, "an error"),
+    ] {
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{what}");
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{what}"
+        );
+    }
+    // The document describes the API, not anyone's data: caches keep it but ask first.
+    let document = app.get("/openapi.json", None).await;
+    assert_eq!(document.header("cache-control"), Some("no-cache"));
+}
