@@ -1,6 +1,7 @@
 //! The HTTP side: routing, input, the response envelope, errors, and the server loop.
 
 pub mod client_ip;
+pub mod cors;
 pub mod errors;
 pub mod input;
 pub mod openapi;

@@ -60,6 +60,13 @@ pub fn html_failure(status: StatusCode, message: &str) -> Response<Body> {
     )
 }
 
+/// An answer without a body.
+pub fn empty(status: StatusCode) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
 /// `{"data": payload, "error": null}`.
 pub fn data(status: StatusCode, payload: serde_json::Value) -> Response<Body> {
     json(
