@@ -492,3 +492,54 @@ async fn each_analyst_login_has_limits_it_cannot_lift_and_flags_change_them() {
         .get(0);
     assert_eq!(budget, 3.0);
 }
+
+/// The SQL statements of the code block after `heading` in a document of docs/.
+fn documented_statements(document: &str, heading: &str) -> Vec<String> {
+    let path = format!("{}/docs/{document}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let section = &text[text
+        .find(heading)
+        .unwrap_or_else(|| panic!("{path} has no {heading:?}"))..];
+    let block = section
+        .split("```sql\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    block
+        .split(";\n")
+        .map(|statement| {
+            statement
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .filter(|statement| !statement.trim().is_empty())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_documented_analyst_queries_run_as_written() {
+    let app = spawn_app().await;
+    let owner = app.user("doc_driver").await;
+    create_session(
+        &app,
+        &owner,
+        json!({ "track": "Spa", "laps": [120000], "is_public": true }),
+    )
+    .await;
+    let statements = documented_statements("ANALYSTS.md", "## Worked examples");
+    assert!(statements.len() >= 5, "{statements:?}");
+    let analyst = add_analyst(&app, &unique("docs"), Some("doc_driver")).await;
+    for statement in statements {
+        let rows = analyst
+            .query(&statement, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{statement}\n{e:?}"));
+        if statement.contains("leaderboards") || statement.contains("public_sessions_per_track") {
+            assert!(!rows.is_empty(), "{statement}");
+        }
+    }
+}

@@ -4,7 +4,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestUser, analyst, hedgerow_cli, spawn_app};
+use crate::helpers::{
+    APP_KINDS_DIR, TestApp, TestUser, analyst, hedgerow_cli, spawn_app_with_app_kinds,
+};
 use crate::plans::create_plan;
 use crate::sessions::create_session;
 
@@ -14,10 +16,13 @@ struct Ada {
     session: String,
     shelf: String,
     plan: String,
+    /// An app kind's (tests/fixtures/kinds): the core knows nothing of it but its declaration.
+    cookbook: String,
     link_token: String,
 }
 
-/// Ada owns a public session, a public shelf with a book, and a private plan with a share link;
+/// Ada owns a public session, a public shelf with a book, a public cookbook with a recipe, and a
+/// private plan with a share link;
 /// she invited Bo to the plan, Bo invited her to his private session, and each read the other's
 /// things. Also, someone opened her link without an account.
 async fn ada_and_bo(app: &TestApp) -> (Ada, TestUser, String) {
@@ -60,6 +65,23 @@ async fn ada_and_bo(app: &TestApp) -> (Ada, TestUser, String) {
         json!({ "title": "Secret plan", "filename": "p.md", "content": "x" }),
     )
     .await;
+    let cookbook = app
+        .post(
+            "/api/cookbooks",
+            Some(&ada.token),
+            json!({ "title": "Ada's recipes", "visibility": "public" }),
+        )
+        .await;
+    assert_eq!(cookbook.status, StatusCode::CREATED, "{:?}", cookbook.body);
+    let cookbook = cookbook.body["data"]["id"].as_str().unwrap().to_string();
+    let recipe = app
+        .post(
+            &format!("/api/cookbooks/{cookbook}/recipes"),
+            Some(&ada.token),
+            json!({ "name": "Soup" }),
+        )
+        .await;
+    assert_eq!(recipe.status, StatusCode::CREATED, "{:?}", recipe.body);
     let link = app
         .post(
             &format!("/api/plans/{plan}/shares"),
@@ -103,6 +125,7 @@ async fn ada_and_bo(app: &TestApp) -> (Ada, TestUser, String) {
             session,
             shelf,
             plan,
+            cookbook,
             link_token,
         },
         bo,
@@ -117,7 +140,7 @@ async fn delete_account(app: &TestApp, token: Option<&str>, body: Value) -> crat
 
 #[tokio::test]
 async fn deleting_an_account_takes_everything_it_owns_at_once() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_app_kinds().await;
     let (ada, bo, bos_session) = ada_and_bo(&app).await;
     let ada_analyst_id = ada.user.id;
     let mapped = analyst(&app, Some(ada_analyst_id)).await;
@@ -164,6 +187,7 @@ async fn deleting_an_account_takes_everything_it_owns_at_once() {
         format!("/api/sessions/{}", ada.session),
         format!("/api/shelves/{}", ada.shelf),
         format!("/api/plans/{}", ada.plan),
+        format!("/api/cookbooks/{}", ada.cookbook),
     ] {
         for token in [None, Some(bo.token.as_str()), Some(ada.user.token.as_str())] {
             assert_eq!(
@@ -234,7 +258,7 @@ async fn deleting_an_account_takes_everything_it_owns_at_once() {
     }
     // Counts follow (and every other invariant `hedgerow check` knows); an analyst login
     // mapped to her stays, seeing what anyone sees.
-    let check = hedgerow_cli(&app.database, &["check"]);
+    let check = hedgerow_cli(&app.database, &["check", "--kinds-dir", APP_KINDS_DIR]);
     assert!(
         check.status.success(),
         "{}{}",
@@ -263,7 +287,7 @@ async fn deleting_an_account_takes_everything_it_owns_at_once() {
 
 #[tokio::test]
 async fn the_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
-    let app = spawn_app().await;
+    let app = spawn_app_with_app_kinds().await;
     let (ada, bo, bos_session) = ada_and_bo(&app).await;
 
     let export = app.get("/api/auth/export", Some(&ada.user.token)).await;
@@ -285,6 +309,8 @@ async fn the_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() 
     assert_eq!(ids("shelves"), vec![ada.shelf.clone()]);
     assert_eq!(ids("books").len(), 1);
     assert_eq!(ids("plans"), vec![ada.plan.clone()]);
+    assert_eq!(ids("cookbooks"), vec![ada.cookbook.clone()]);
+    assert_eq!(ids("recipes").len(), 1);
     let links = data["share_links"].as_array().unwrap();
     assert!(
         links.iter().any(|l| l["token"] == ada.link_token.as_str()),
