@@ -20,6 +20,7 @@ mod http_contract;
 mod identity;
 mod idp;
 mod jwks;
+mod kinds;
 mod leaderboards;
 mod leaving;
 mod migrate;
