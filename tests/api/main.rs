@@ -35,3 +35,4 @@ mod settings;
 mod shared_page;
 mod sharing;
 mod shelves;
+mod ui;

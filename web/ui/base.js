@@ -122,6 +122,7 @@ input, select, textarea {
 .error { color: var(--_danger); }
 .row { display: flex; gap: var(--_gap); align-items: center; flex-wrap: wrap; }
 ul.plain { list-style: none; margin: 0; padding: 0; }
+a { color: var(--_accent); }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: start; padding: 0.4em 0.6em; border-bottom: 1px solid var(--_border); }
 caption { text-align: start; font-weight: 600; padding-bottom: 0.4em; }

@@ -1,7 +1,7 @@
 // hedgerow's web components, all at once: <script type="module" src="/ui/hedgerow.js">.
 // Each also loads on its own (e.g. /ui/share-dialog.js); docs/UI.md describes them.
 
-export { ApiError, request } from './base.js';
+export { ApiError, h, request } from './base.js';
 export { HedgerowAccessLog } from './access-log.js';
 export { HedgerowDiscover } from './discover.js';
 export { HedgerowFeed } from './feed.js';
