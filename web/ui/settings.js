@@ -69,7 +69,7 @@ export class HedgerowSettings extends HedgerowElement {
             h('button', { type: 'button', class: 'primary', onclick: () => this.#save() }, 'Confirm email change'),
             h('button', { type: 'button', onclick: () => this.#keepEmail() }, 'Keep current email'))),
         h('div', { class: 'row' },
-          h('button', { class: 'primary' }, 'Save'),
+          h('button', { type: 'submit', class: 'primary' }, 'Save'),
           h('button', { type: 'button', onclick: () => this.#reset() }, 'Cancel'))));
   }
 

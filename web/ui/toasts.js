@@ -1,11 +1,13 @@
 // <hedgerow-toasts>: the messages components show after an action ("Link copied", "Access
 // revoked", or what went wrong). One per page, made on first use at the end of <body>; an app
 // may place its own earlier to choose where. Screen readers hear them (a polite live region
-// for successes, an assertive one for errors).
+// for successes, an assertive one for errors). They are a popover, so they show above an
+// open modal dialog too.
 
 const STYLES = `
 :host {
-  position: fixed; inset: auto 1rem 1rem auto; z-index: 2147483000;
+  position: fixed; inset: auto 1rem 1rem auto; z-index: 2147483000; margin: 0; padding: 0;
+  border: 0; background: transparent; overflow: visible;
   display: flex; flex-direction: column; gap: 0.5rem; max-width: min(28rem, calc(100vw - 2rem));
   font: var(--hedgerow-font, 15px/1.45 system-ui, sans-serif);
 }
@@ -36,8 +38,15 @@ class HedgerowToasts extends HTMLElement {
     root.append(this.polite, this.assertive);
   }
 
+  connectedCallback() {
+    this.setAttribute('popover', 'manual');
+  }
+
   /** Shows `message` (text only) with `tone`: success, info or error. */
   show(message, tone = 'success') {
+    // Into the top layer again, above whatever modal opened since.
+    if (this.matches(':popover-open')) this.hidePopover();
+    this.showPopover();
     const toast = document.createElement('div');
     toast.className = `toast ${tone}`;
     toast.dataset.tone = tone;

@@ -17,7 +17,9 @@ use std::{
 
 use fantoccini::{
     Client, ClientBuilder, Locator,
-    actions::{InputSource, KeyAction, KeyActions},
+    actions::{
+        InputSource, KeyAction, KeyActions, MOUSE_BUTTON_RIGHT, MouseActions, PointerAction,
+    },
     elements::Element,
     key::Key,
     wd::TimeoutConfiguration,
@@ -210,6 +212,17 @@ impl Browser {
         }
     }
 
+    /// Waits until the app shows a page under `#{prefix}` and returns the rest of the
+    /// fragment (e.g. the id after `/sessions/`).
+    pub async fn landed_on(&self, prefix: &str) -> String {
+        self.eventually(&format!("the page {prefix}…"), || async {
+            let url = self.client.current_url().await.ok()?;
+            let rest = url.fragment()?.strip_prefix(prefix)?.to_string();
+            (!rest.is_empty()).then_some(rest)
+        })
+        .await
+    }
+
     /// The first element of the page matching `css`, once there is one.
     pub async fn find(&self, css: &str) -> Element {
         self.eventually(css, || async { self.client.find(Locator::Css(css)).await.ok() })
@@ -284,6 +297,24 @@ impl Browser {
                 .then(KeyAction::Up { value });
         }
         self.client.perform_actions(actions).await.unwrap();
+    }
+
+    /// Right-clicks `element`, as a person opens a context menu.
+    pub async fn right_click(&self, element: &Element) {
+        let mouse = MouseActions::new("mouse".into())
+            .then(PointerAction::MoveToElement {
+                element: element.clone(),
+                duration: None,
+                x: 0.0,
+                y: 0.0,
+            })
+            .then(PointerAction::Down {
+                button: MOUSE_BUTTON_RIGHT,
+            })
+            .then(PointerAction::Up {
+                button: MOUSE_BUTTON_RIGHT,
+            });
+        self.client.perform_actions(mouse).await.unwrap();
     }
 
     /// A short description of the focused element, looking inside shadow roots: its label,

@@ -18,15 +18,9 @@ async fn record(browser: &Browser, track: &str, title: &str, laps: &str) -> Stri
     }
     form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
     browser.wait_for_toast("Session recorded").await;
-    let url = browser
-        .eventually("the session's page", || async {
-            let url = browser.client.current_url().await.ok()?;
-            let fragment = url.fragment()?.to_string();
-            fragment.strip_prefix("/sessions/").map(str::to_string)
-        })
-        .await;
+    let id = browser.landed_on("/sessions/").await;
     browser.find("hedgerow-privacy").await;
-    url
+    id
 }
 
 /// Chooses `level` in the page's privacy control and waits for it to be saved.
