@@ -289,6 +289,17 @@ impl Browser {
         self.keystrokes(text.chars()).await;
     }
 
+    /// Presses Shift+Tab.
+    pub async fn shift_tab(&self) {
+        let (shift, tab) = (char::from(Key::Shift), char::from(Key::Tab));
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: shift })
+            .then(KeyAction::Down { value: tab })
+            .then(KeyAction::Up { value: tab })
+            .then(KeyAction::Up { value: shift });
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
     async fn keystrokes(&self, keys: impl Iterator<Item = char>) {
         let mut actions = KeyActions::new("keyboard".into());
         for value in keys {
@@ -297,6 +308,17 @@ impl Browser {
                 .then(KeyAction::Up { value });
         }
         self.client.perform_actions(actions).await.unwrap();
+    }
+
+    /// Presses Tab until the focus is on `label` (see [`Browser::focused`]), at most 40 times.
+    pub async fn tab_to(&self, label: &str) {
+        for _ in 0..40 {
+            if self.focused().await == label {
+                return;
+            }
+            self.press(&[Key::Tab]).await;
+        }
+        panic!("Tab never reached {label:?} (last: {:?})", self.focused().await);
     }
 
     /// Right-clicks `element`, as a person opens a context menu.
