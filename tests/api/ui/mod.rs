@@ -8,6 +8,7 @@ mod assets;
 mod browser;
 mod keyboard;
 mod lap_sessions;
+mod paging;
 mod plans;
 mod shelves;
 
