@@ -11,6 +11,7 @@ mod lap_sessions;
 mod paging;
 mod plans;
 mod shelves;
+mod sign_in;
 
 use crate::helpers::PUBLIC_URL;
 

@@ -1,0 +1,49 @@
+//! Signing in to the demo app: as a demo user where the server offers it (the profile is made
+//! on the first visit), with a pasted token where it does not (a first visit asks for a
+//! username), and signing out.
+
+use super::TEST_LIMIT;
+use super::browser::{Browser, within};
+use crate::helpers::{spawn_app, spawn_app_with_demo_sign_in};
+
+#[tokio::test]
+async fn a_demo_user_signs_in_with_one_click_where_the_server_offers_it() {
+    let app = spawn_app_with_demo_sign_in().await;
+    within(TEST_LIMIT, async {
+        let browser = Browser::open(&app).await;
+        browser.goto("/app/#/sign-in").await;
+        browser.find("input[name=username]").await.send_keys("demo_ada").await.unwrap();
+        browser.find("form:has(input[name=username]) button").await.click().await.unwrap();
+        browser.wait_for_text("#me", "Signed in as @demo_ada").await;
+        browser.wait_for_text("h1", "My lap sessions").await;
+        browser.wait_for_toast("Welcome, @demo_ada").await;
+        browser.screenshot("sign-in-demo").await;
+        browser.close().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn elsewhere_a_token_signs_in_and_a_first_visit_makes_a_profile() {
+    let app = spawn_app().await;
+    let token = app.token_for(uuid::Uuid::new_v4());
+    within(TEST_LIMIT, async {
+        let browser = Browser::open(&app).await;
+        browser.goto("/app/#/sign-in").await;
+        browser.find("textarea[name=token]").await.send_keys(&token).await.unwrap();
+        assert!(
+            browser.client.find(fantoccini::Locator::Css("input[name=username]")).await.is_err(),
+            "no demo sign-in is offered"
+        );
+        browser.find("form:has(textarea) button").await.click().await.unwrap();
+        browser.wait_for_text("h1", "Create your profile").await;
+        browser.find("input[name=username]").await.send_keys("first_visit").await.unwrap();
+        browser.find("input[name=display_name]").await.send_keys("First Visit").await.unwrap();
+        browser.find("form button").await.click().await.unwrap();
+        browser.wait_for_text("#me", "Signed in as @first_visit").await;
+        browser.close().await;
+    })
+    .await;
+    let profile = app.get("/api/auth/profile", Some(&token)).await;
+    assert_eq!(profile.body["data"]["display_name"], "First Visit");
+}
