@@ -25,7 +25,7 @@ export class HedgerowFeed extends HedgerowElement {
         h('form', { role: 'search', onsubmit: (e) => this.#filter(e) },
           h('label', {}, 'Track', h('input', { name: 'track', type: 'search', maxlength: 200 })),
           h('button', {}, 'Filter'),
-          h('button', { type: 'button', onclick: () => this.removeAttribute('track') }, 'All tracks')),
+          h('button', { type: 'button', onclick: () => this.#allTracks() }, 'All tracks')),
         this.#items, this.#list.status, this.#list.more);
     }
     const track = this.getAttribute('track') ?? '';
@@ -39,6 +39,11 @@ export class HedgerowFeed extends HedgerowElement {
     const track = event.target.track.value.trim();
     if (track) this.setAttribute('track', track);
     else this.removeAttribute('track');
+  }
+
+  #allTracks() {
+    this.removeAttribute('track');
+    this.schedule();
   }
 
   #item(session) {

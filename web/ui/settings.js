@@ -78,7 +78,7 @@ export class HedgerowSettings extends HedgerowElement {
       h('h3', { id: 'defaults' }, 'Privacy of new things'),
       Object.entries(defaults).map(([kind, level]) => h('div', { class: 'field' },
         h('label', { for: `default-${kind}` }, KIND_NAMES[kind] ?? kind),
-        h('select', { id: `default-${kind}`, onchange: (e) => this.#saveDefault(kind, e.target) },
+        h('select', { id: `default-${kind}`, 'data-saved': level ?? '', onchange: (e) => this.#saveDefault(kind, e.target) },
           nullable.has(kind) && h('option', { value: '', selected: level === null }, 'Inherit from where it is put'),
           Object.entries(LEVELS).map(([value, { name }]) => h('option', { value, selected: level === value }, name))))));
   }
@@ -169,8 +169,10 @@ export class HedgerowSettings extends HedgerowElement {
     const level = select.value || null;
     try {
       await this.api('PATCH', '/api/settings', { defaults: { [kind]: level } });
+      select.dataset.saved = select.value;
       this.notify(`New ${(KIND_NAMES[kind] ?? kind).toLowerCase()}: ${level ? LEVELS[level].name : 'inherit'}`);
     } catch (error) {
+      select.value = select.dataset.saved;
       this.notify(`Default not changed: ${error.message}`, 'error');
     }
   }
