@@ -61,7 +61,10 @@ fn embed_web(dir: &str) -> String {
         .iter()
         .map(|path| {
             let name = path.file_name().unwrap().to_string_lossy();
-            format!("(\"/{dir}/{name}\", include_bytes!({:?}))", path.display().to_string())
+            format!(
+                "(\"/{dir}/{name}\", include_bytes!({:?}))",
+                path.display().to_string()
+            )
         })
         .collect::<Vec<_>>()
         .join(", ")

@@ -229,6 +229,8 @@ BEGIN
     'parent', CASE WHEN parent_column IS NULL THEN 'NULL::uuid' ELSE 't.' || quote_ident(parent_column) END,
     'parent_column', coalesce(quote_ident(parent_column), ''),
     'parent_table', coalesce(hedgerow.qualified(parent_table), ''),
+    'parent_kind', coalesce(parent_kind, ''),
+    'parent_plural', coalesce((SELECT k.plural FROM hedgerow.kinds k WHERE k.kind = register_kind.parent_kind), ''),
     'scope', coalesce(quote_ident(count_scope), ''),
     'old_scope', coalesce('OLD.' || quote_ident(count_scope), ''''''),
     'new_scope', coalesce('NEW.' || quote_ident(count_scope), ''''''),
@@ -432,6 +434,69 @@ BEGIN
   IF feed THEN
     PERFORM hedgerow.generate_feed(vars, count_scope);
   END IF;
+  IF k.parent_kind IS NOT NULL THEN
+    PERFORM hedgerow.generate_child_list(vars);
+  END IF;
+END
+$$;
+
+-- GET /api/{parent plural}/{id}/{plural}?limit=&cursor=: a child kind's rows under one parent
+-- that the caller may see, oldest first — the whole list, where the parent's single read
+-- embeds only the first page.
+CREATE FUNCTION hedgerow.generate_child_list(vars jsonb) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  k hedgerow.kinds := (SELECT k FROM hedgerow.kinds k WHERE k.kind = vars ->> 'kind');
+BEGIN
+  PERFORM hedgerow.generate($sql$
+    CREATE FUNCTION api.list_@plural@_of_@parent_kind@(args jsonb) RETURNS json
+    LANGUAGE plpgsql VOLATILE
+    AS $fn$
+    DECLARE
+      parent_id uuid := (args ->> 'id')::uuid;
+      page_limit int := hedgerow.page_limit(args);
+      after_at timestamptz := '-infinity';
+      after_id uuid := '00000000-0000-0000-0000-000000000000';
+      page_offset bigint := 0;
+      keys text[];
+      items json;
+      fetched bigint;
+      next_cursor text;
+    BEGIN
+      -- Addressed by id, as the parent's single read is: an unlisted parent and what inherits
+      -- from it are visible to whoever has the id.
+      PERFORM hedgerow.address(parent_id);
+      IF NOT EXISTS (SELECT FROM @parent_table@ t WHERE t.id = parent_id) THEN
+        PERFORM hedgerow.fail(404, 'NOT_FOUND', '@parent_kind@ not found');
+      END IF;
+      IF args ? 'cursor' THEN
+        SELECT c.keys, c.page_offset INTO keys, page_offset
+          FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,uuid}') c;
+        after_at := keys[1];
+        after_id := keys[2];
+      END IF;
+      SELECT json_agg(@item@(o.r, p) ORDER BY o.n) FILTER (WHERE o.n <= page_limit), count(*),
+             min(hedgerow.encode_cursor(ARRAY[hedgerow.cursor_time((o.r).@order@), (o.r).id::text],
+                                        page_offset + page_limit)) FILTER (WHERE o.n = page_limit)
+        INTO items, fetched, next_cursor
+        FROM (SELECT t AS r, row_number() OVER (ORDER BY t.@order@, t.id) AS n
+                FROM @table@ t
+               WHERE t.@parent_column@ = parent_id AND (t.@order@, t.id) > (after_at, after_id)
+               ORDER BY t.@order@, t.id LIMIT page_limit + 1) o
+        JOIN data.profiles p ON p.id = (o.r).owner_id;
+      RETURN hedgerow.page(items, (SELECT count(*) FROM @table@ t WHERE t.@parent_column@ = parent_id),
+                           page_limit, page_offset, CASE WHEN fetched > page_limit THEN next_cursor END);
+    END
+    $fn$;
+    GRANT EXECUTE ON FUNCTION api.list_@plural@_of_@parent_kind@(jsonb) TO hedgerow_anon, hedgerow_user;
+  $sql$, vars);
+  PERFORM hedgerow.route('GET', format('/api/%s/{id}/%s', vars ->> 'parent_plural', k.plural),
+                         format('api.list_%s_of_%s(jsonb)', k.plural, k.parent_kind)::regprocedure,
+                         format('The %s of a %s that the caller may see, oldest first', k.plural, k.parent_kind),
+                         params => jsonb_build_object('id', hedgerow.uuid_schema()), query => hedgerow.page_query(),
+                         response => jsonb_build_object('type', 'array', 'items', k.item_schema),
+                         paged => true, share_token => true);
 END
 $$;
 

@@ -19,15 +19,21 @@ AS $$
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.shelf_json(data.shelves, data.profiles) TO hedgerow_anon, hedgerow_user;
 
--- A shelf with the books the caller may see on it, oldest first. (plpgsql: the book kind's
--- builder is registered after its parent.)
+-- A shelf with the first 100 books the caller may see on it, oldest first; books_truncated
+-- says there are more (GET /api/shelves/{id}/books pages through all). (plpgsql: the book
+-- kind's builder is registered after its parent.)
 CREATE FUNCTION hedgerow.shelf_detail(sh data.shelves, owner data.profiles) RETURNS json
 LANGUAGE plpgsql STABLE
 AS $$
+DECLARE
+  embedded constant int := 100;
+  books jsonb := (SELECT coalesce(jsonb_agg(hedgerow.book_json(first.b, owner) ORDER BY first.n), '[]')
+                    FROM (SELECT b, row_number() OVER (ORDER BY b.created_at, b.id) AS n
+                            FROM data.books b WHERE b.shelf_id = sh.id
+                           ORDER BY b.created_at, b.id LIMIT embedded + 1) first);
 BEGIN
   RETURN (hedgerow.shelf_json(sh, owner)::jsonb
-          || jsonb_build_object('books', (SELECT coalesce(jsonb_agg(hedgerow.book_json(b, owner) ORDER BY b.created_at, b.id), '[]')
-                                            FROM data.books b WHERE b.shelf_id = sh.id)))::json;
+          || jsonb_build_object('books', books - embedded, 'books_truncated', jsonb_array_length(books) > embedded))::json;
 END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.shelf_detail(data.shelves, data.profiles) TO hedgerow_anon, hedgerow_user;
@@ -69,8 +75,10 @@ SELECT hedgerow.register_kind(
   detail_builder => 'hedgerow.shelf_detail(data.shelves, data.profiles)',
   page_builder => 'hedgerow.shelf_html(data.shelves)',
   item_schema => hedgerow.shelf_schema(),
-  detail_schema => hedgerow.object_schema(hedgerow.shelf_fields_schema() || '{"books": {"type": "array", "items": {"type": "object"}}}',
-    '{id, kind, user_id, username, name, book_count, visibility, privacy_level, owner, created_at, updated_at, books}'),
+  detail_schema => hedgerow.object_schema(hedgerow.shelf_fields_schema()
+                                          || '{"books": {"type": "array", "items": {"type": "object"}, "maxItems": 100},
+                                               "books_truncated": {"type": "boolean"}}',
+    '{id, kind, user_id, username, name, book_count, visibility, privacy_level, owner, created_at, updated_at, books, books_truncated}'),
   list_order => 'updated_at', default_visibility => 'public',
   signup_call => 'Sign up to build your own shelves');
 

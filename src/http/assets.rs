@@ -115,7 +115,10 @@ mod tests {
     fn the_app_is_its_index_page_and_unknown_files_are_none() {
         let headers = HeaderMap::new();
         let page = serve("/app/", &headers).unwrap();
-        assert_eq!(page.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(
+            page.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
         assert!(page.headers().contains_key(header::CONTENT_SECURITY_POLICY));
         assert!(serve("/app", &headers).is_some());
         assert!(serve("/ui/nothing.js", &headers).is_none());

@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn only_the_embedded_default_on_loopback_may_mint() {
         assert!(DemoSignIn::allowed(&config(&[])));
-        assert!(DemoSignIn::allowed(&config(&[("HEDGEROW_LISTEN", "[::1]:4000")])));
+        assert!(DemoSignIn::allowed(&config(&[(
+            "HEDGEROW_LISTEN",
+            "[::1]:4000"
+        )])));
         assert!(!DemoSignIn::allowed(&config(&[
             ("HEDGEROW_LISTEN", "0.0.0.0:3000"),
             ("HEDGEROW_PUBLIC_URL", "https://share.example.com"),
@@ -185,7 +188,10 @@ mod tests {
             ("origin", "http://localhost:3000")
         ])));
         assert!(from_loopback_page(&headers(&[("host", "[::1]:3000")])));
-        assert!(!from_loopback_page(&headers(&[("host", "rebound.example:3000")])));
+        assert!(!from_loopback_page(&headers(&[(
+            "host",
+            "rebound.example:3000"
+        )])));
         assert!(!from_loopback_page(&headers(&[
             ("host", "127.0.0.1:3000"),
             ("origin", "https://evil.example")

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod client_ip;
+pub mod cors;
 pub mod demo;
 pub mod errors;
 pub mod input;

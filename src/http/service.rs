@@ -17,12 +17,13 @@ use uuid::Uuid;
 
 use super::assets;
 use super::client_ip::TrustedProxies;
+use super::cors::CorsOrigins;
 use super::demo::{self, DemoSignIn};
 use super::errors::ApiError;
 use super::input::{MAX_BODY_BYTES, parse_body, refuse_nul, refuse_nul_in_query};
 use super::rate_limit::RateLimiter;
 use super::response::{self, Body};
-use super::routes::{self, Auth, Match, Params, Route};
+use super::routes::{self, Auth, Match, Params, Route, RouteTable};
 use crate::auth::{Caller, Verifier};
 use crate::config::Config;
 use crate::db::request::{self as db_request, FunctionCall, RequestContext, ServerSettings};
@@ -33,6 +34,7 @@ pub struct App {
     pool: Pool,
     verifier: Verifier,
     trusted_proxies: TrustedProxies,
+    cors: CorsOrigins,
     server: Arc<ServerSettings>,
     share_rate_limit: Option<RateLimiter>,
     routes: SharedRoutes,
@@ -45,9 +47,10 @@ impl App {
             pool,
             verifier,
             trusted_proxies: config.trusted_proxies.clone(),
+            cors: config.cors_origins.clone(),
             server: Arc::new(config.server_settings()),
             share_rate_limit: (config.share_rate_limit > 0)
-                .then(|| RateLimiter::new(config.share_rate_limit)),
+                .then(|| RateLimiter::new("share", config.share_rate_limit)),
             routes,
             demo: None,
         }
@@ -71,6 +74,7 @@ pub async fn handle(
     let request_id = request_id(request.headers());
     let method = request.method().clone();
     let anonymous = !request.headers().contains_key(header::AUTHORIZATION);
+    let origin = request.headers().get(header::ORIGIN).cloned();
     let outcome = dispatch(&app, peer, request).await;
     let mut response = match outcome.result {
         Ok(response) => response,
@@ -80,6 +84,26 @@ pub async fn handle(
     let headers = response.headers_mut();
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
         headers.insert("x-request-id", value);
+    }
+    // Answers hold private data or share tokens unless a route says otherwise: no cache keeps
+    // them (clients revalidate with ETag and If-None-Match themselves).
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(header::HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    app.cors.decorate(origin.as_ref(), headers);
+    if let Some(fields) = &outcome.rate_limit {
+        for (name, value) in [
+            ("ratelimit-policy", &fields.policy),
+            ("ratelimit", &fields.status),
+        ] {
+            if let Ok(value) = header::HeaderValue::from_str(value) {
+                headers.insert(name, value);
+            }
+        }
     }
     if outcome.carries_share_token {
         for (name, value) in SHARE_HEADERS {
@@ -109,7 +133,6 @@ pub async fn handle(
 const SHARE_HEADERS: &[(&str, &str)] = &[
     ("referrer-policy", "no-referrer"),
     ("x-robots-tag", "noindex"),
-    ("cache-control", "no-store"),
 ];
 
 /// What became of a request.
@@ -118,7 +141,15 @@ struct Outcome {
     label: String,
     html: bool,
     carries_share_token: bool,
+    /// Where the caller stands with the rate limit that applied, if one did.
+    rate_limit: Option<RateLimitFields>,
     result: Result<Response<Body>, ApiError>,
+}
+
+/// The RateLimit-Policy and RateLimit fields of an answer.
+struct RateLimitFields {
+    policy: String,
+    status: String,
 }
 
 impl Outcome {
@@ -127,6 +158,7 @@ impl Outcome {
             label: label.to_string(),
             html: false,
             carries_share_token: false,
+            rate_limit: None,
             result: Ok(response),
         }
     }
@@ -136,6 +168,7 @@ impl Outcome {
             label: "unmatched".to_string(),
             html: false,
             carries_share_token: false,
+            rate_limit: None,
             result: Err(error),
         }
     }
@@ -166,12 +199,22 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
     };
     let path = request.uri().path().to_string();
     let table = app.routes.load_full();
+    if method == Method::OPTIONS {
+        return options(app, &table, &path, request.headers());
+    }
     if let Some(&(builtin, _)) = routes::BUILTIN_PATHS.iter().find(|(p, _)| *p == path) {
         let response = match (method == Method::GET, builtin) {
             (false, _) => return Outcome::unmatched(ApiError::WrongMethod(vec![Method::GET])),
             (true, "/health") => response::data(StatusCode::OK, json!({ "status": "ok" })),
             (true, "/ready") => ready(&app.pool).await,
-            (true, _) => response::json(StatusCode::OK, table.openapi.clone()),
+            (true, _) => {
+                let mut document = response::json(StatusCode::OK, table.openapi.clone());
+                document.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static("no-cache"),
+                );
+                document
+            }
         };
         return Outcome::builtin(builtin, response);
     }
@@ -185,7 +228,10 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
         return Outcome::builtin(demo::PATH, response);
     }
     if assets::is_web_path(&path) {
-        return match (method == Method::GET, assets::serve(&path, request.headers())) {
+        return match (
+            method == Method::GET,
+            assets::serve(&path, request.headers()),
+        ) {
             (false, _) => Outcome::unmatched(ApiError::WrongMethod(vec![Method::GET])),
             (true, Some(response)) => Outcome::builtin("/ui, /app", response),
             (true, None) => Outcome::unmatched(ApiError::NoRoute),
@@ -211,25 +257,45 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok());
             let ip = app.trusted_proxies.client_ip(peer.ip(), forwarded_for);
-            let limited = match &app.share_rate_limit {
-                Some(limiter) if !token.is_empty() => limiter.check(ip).err(),
-                _ => None,
-            };
             let carries_share_token = !token.is_empty();
-            let result = match limited {
-                Some(retry_after) => Err(ApiError::RateLimited(retry_after)),
-                None => call_route(app, caller, ip, route, params, token, request).await,
+            let limited = app
+                .share_rate_limit
+                .as_ref()
+                .filter(|_| carries_share_token)
+                .map(|limiter| (limiter, limiter.take(ip)));
+            let result = match &limited {
+                Some((_, standing)) if standing.refused_for.is_some() => Err(
+                    ApiError::RateLimited(standing.refused_for.unwrap_or_default()),
+                ),
+                _ => call_route(app, caller, ip, route, params, token, request).await,
             };
             Outcome {
                 label: route.pattern.clone(),
                 html: route.html,
                 carries_share_token,
+                rate_limit: limited.map(|(limiter, standing)| RateLimitFields {
+                    policy: limiter.policy(),
+                    status: limiter.status(&standing),
+                }),
                 result,
             }
         }
         Match::WrongMethod(methods) => Outcome::unmatched(ApiError::WrongMethod(methods)),
         Match::NotFound => Outcome::unmatched(ApiError::NoRoute),
     }
+}
+
+/// OPTIONS on a path: which methods it takes, or a CORS preflight's answer.
+fn options(app: &App, table: &RouteTable, path: &str, headers: &HeaderMap) -> Outcome {
+    let methods = if routes::BUILTIN_PATHS.iter().any(|(p, _)| *p == path) {
+        vec![Method::GET]
+    } else {
+        match table.find(&Method::OPTIONS, path) {
+            Match::WrongMethod(methods) => methods,
+            Match::Found(..) | Match::NotFound => return Outcome::unmatched(ApiError::NoRoute),
+        }
+    };
+    Outcome::builtin("OPTIONS", app.cors.options(headers, &methods))
 }
 
 async fn ready(pool: &Pool) -> Response<Body> {

@@ -21,6 +21,7 @@ mod identity;
 mod idp;
 mod jwks;
 mod leaderboards;
+mod leaving;
 mod migrate;
 mod model;
 mod operators;

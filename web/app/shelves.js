@@ -1,6 +1,7 @@
 // Shelves and books (seed 004): the owner's shelves, a shelf's page (its privacy control in
 // the header, its books each with a menu — right-click or the "Visibility" button — offering
-// "Inherit from shelf" / Public / Unlisted / Private), and a book's page.
+// "Inherit from shelf" / Public / Unlisted / Private, listed a page at a time), and a
+// book's page.
 
 import { h, showToast } from '/ui/hedgerow.js';
 import { formatTime } from '/ui/base.js';
@@ -43,9 +44,27 @@ export async function shelfView([id]) {
     h('section', { class: 'card' },
       h('h2', {}, 'Books'),
       mine && addBookForm(shelf),
-      h('ul', { class: 'items books' }, shelf.books.map((book) => bookItem(book, mine))),
-      !shelf.books.length && h('p', { class: 'muted' }, 'No books you can see.')),
+      await bookList(shelf, mine)),
   ];
+}
+
+/** The books the caller may see, oldest first, a page at a time (GET /api/shelves/{id}/books). */
+async function bookList(shelf, mine) {
+  const list = h('ul', { class: 'items books' });
+  const status = h('p', { class: 'muted' });
+  const more = h('button', { type: 'button', hidden: true }, 'More books');
+  let cursor = null;
+  const next = async () => {
+    const query = cursor ? `&cursor=${enc(cursor)}` : '';
+    const { data, pagination } = await app.api('GET', `/api/shelves/${enc(shelf.id)}/books?limit=50${query}`);
+    list.append(...data.map((book) => bookItem(book, mine)));
+    cursor = pagination.next_cursor;
+    more.hidden = !cursor;
+    status.textContent = list.children.length ? '' : 'No books you can see.';
+  };
+  more.addEventListener('click', () => next().catch((error) => showToast(error.message, 'error')));
+  await next();
+  return h('div', {}, list, status, more);
 }
 
 function addBookForm(shelf) {

@@ -1,7 +1,8 @@
 // <hedgerow-settings>: the signed-in person's settings page. Profile: username (read only),
 // display name and email, checked before saving, and a change of email confirmed in a second
-// step. Privacy defaults for new things of each kind, saved on change. Sign out, which
-// dispatches `hedgerow-sign-out` for the app to forget its token.
+// step. Privacy defaults for new things of each kind, saved on change. The account: sign out
+// (dispatches `hedgerow-sign-out` for the app to forget its token), download everything as
+// JSON, and delete the account after typing the username to confirm.
 
 import { HedgerowElement, LEVELS, h } from './base.js';
 
@@ -40,9 +41,7 @@ export class HedgerowSettings extends HedgerowElement {
       const [profile, settings, nullable] = await Promise.all([
         this.api('GET', '/api/auth/profile'), this.api('GET', '/api/settings'), inheritableKinds(this.apiBase)]);
       this.#profile = profile.data;
-      this.shadowRoot.replaceChildren(this.#profileForm(), this.#defaults(settings.data.defaults, nullable),
-        h('section', { 'aria-labelledby': 'account' }, h('h3', { id: 'account' }, 'Account'),
-          h('button', { type: 'button', onclick: () => this.emit('hedgerow-sign-out', {}) }, 'Sign out')));
+      this.shadowRoot.replaceChildren(this.#profileForm(), this.#defaults(settings.data.defaults, nullable), this.#account());
       this.#reset();
     } catch (error) {
       this.shadowRoot.replaceChildren(h('p', { class: 'error', role: 'alert' }, `Settings cannot be loaded: ${error.message}`));
@@ -81,6 +80,72 @@ export class HedgerowSettings extends HedgerowElement {
         h('select', { id: `default-${kind}`, 'data-saved': level ?? '', onchange: (e) => this.#saveDefault(kind, e.target) },
           nullable.has(kind) && h('option', { value: '', selected: level === null }, 'Inherit from where it is put'),
           Object.entries(LEVELS).map(([value, { name }]) => h('option', { value, selected: level === value }, name))))));
+  }
+
+  #account() {
+    return h('section', { 'aria-labelledby': 'account' },
+      h('h3', { id: 'account' }, 'Account'),
+      h('div', { class: 'row' },
+        h('button', { type: 'button', onclick: () => this.emit('hedgerow-sign-out', { deleted: false }) }, 'Sign out'),
+        h('button', { type: 'button', onclick: () => this.#export() }, 'Download my data'),
+        h('button', { type: 'button', class: 'danger', 'aria-expanded': 'false', onclick: (e) => this.#askToDelete(e.target) },
+          'Delete my account…')),
+      h('form', { class: 'confirm delete', hidden: true, onsubmit: (e) => this.#delete(e) },
+        h('p', { id: 'delete-text' }),
+        h('div', { class: 'field' },
+          h('label', { for: 'confirm_username' }, 'Type your username to confirm'),
+          h('input', { id: 'confirm_username', name: 'confirm', autocomplete: 'off', 'aria-describedby': 'delete-text' })),
+        h('div', { class: 'row' },
+          h('button', { type: 'submit', class: 'danger' }, 'Delete account and everything in it'),
+          h('button', { type: 'button', onclick: () => this.#keepAccount() }, 'Keep my account'))));
+  }
+
+  async #export() {
+    try {
+      const { data } = await this.api('GET', '/api/auth/export');
+      const link = h('a', { download: `hedgerow-${this.#profile.username}.json` });
+      link.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+      this.notify('Your data is downloading');
+    } catch (error) {
+      this.notify(`Export failed: ${error.message}`, 'error');
+    }
+  }
+
+  #askToDelete(button) {
+    const form = this.shadowRoot.querySelector('form.delete');
+    form.querySelector('p').textContent = `This deletes @${this.#profile.username} and everything it owns — `
+      + 'sessions, shelves, books, plans, their links and logs — at once, for good.';
+    form.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
+    form.confirm.focus();
+  }
+
+  #keepAccount() {
+    const form = this.shadowRoot.querySelector('form.delete');
+    form.reset();
+    form.hidden = true;
+    const button = this.shadowRoot.querySelector('[aria-expanded]');
+    button.setAttribute('aria-expanded', 'false');
+    button.focus();
+  }
+
+  async #delete(event) {
+    event.preventDefault();
+    const confirm = event.target.confirm.value.trim();
+    if (confirm !== this.#profile.username) {
+      this.notify(`Type ${this.#profile.username} to confirm`, 'error');
+      event.target.confirm.focus();
+      return;
+    }
+    try {
+      await this.api('DELETE', '/api/auth/profile', { confirm });
+      this.notify('Your account is deleted', 'info');
+      this.emit('hedgerow-sign-out', { deleted: true });
+    } catch (error) {
+      this.notify(`Account not deleted: ${error.message}`, 'error');
+    }
   }
 
   get #form() {

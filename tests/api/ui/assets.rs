@@ -17,7 +17,12 @@ async fn components_and_the_app_are_served_with_their_types_and_safe_headers() {
         ("/app", "text/html; charset=utf-8"),
         ("/app/app.css", "text/css; charset=utf-8"),
     ] {
-        let reply = app.http.get(format!("{}{path}", app.address)).send().await.unwrap();
+        let reply = app
+            .http
+            .get(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(reply.status(), StatusCode::OK, "{path}");
         let headers = reply.headers();
         assert_eq!(headers["content-type"], content_type, "{path}");
@@ -34,7 +39,12 @@ async fn components_and_the_app_are_served_with_their_types_and_safe_headers() {
             .unwrap();
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
     }
-    let page = app.http.get(format!("{}/app/", app.address)).send().await.unwrap();
+    let page = app
+        .http
+        .get(format!("{}/app/", app.address))
+        .send()
+        .await
+        .unwrap();
     let policy = page.headers()["content-security-policy"].to_str().unwrap();
     assert!(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"));
     let page = page.text().await.unwrap();
@@ -44,7 +54,12 @@ async fn components_and_the_app_are_served_with_their_types_and_safe_headers() {
 #[tokio::test]
 async fn unknown_files_are_404_and_files_cannot_be_written() {
     let app = spawn_app().await;
-    for path in ["/ui/nothing.js", "/ui/../Cargo.toml", "/app/../../etc/passwd", "/ui/"] {
+    for path in [
+        "/ui/nothing.js",
+        "/ui/../Cargo.toml",
+        "/app/../../etc/passwd",
+        "/ui/",
+    ] {
         let reply = app.get(path, None).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
         assert_eq!(reply.code(), "NOT_FOUND", "{path}");
@@ -59,7 +74,9 @@ async fn a_server_that_is_not_the_embedded_default_mints_no_demo_tokens() {
     let offer = app.get("/app/demo-token", None).await;
     assert_eq!(offer.status, StatusCode::OK);
     assert_eq!(offer.body["data"]["available"], false);
-    let refused = app.post("/app/demo-token", None, json!({ "username": "ada" })).await;
+    let refused = app
+        .post("/app/demo-token", None, json!({ "username": "ada" }))
+        .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.code(), "DEMO_SIGN_IN_DISABLED");
     assert!(refused.body["data"].is_null());

@@ -31,7 +31,7 @@ use uuid::Uuid;
 use crate::helpers::{TestApp, at_exit};
 
 /// The longest any wait for the page may take.
-pub const WAIT: Duration = Duration::from_secs(10);
+pub const WAIT: Duration = Duration::from_secs(20);
 
 /// The chromedriver of this test process.
 struct Driver {
@@ -138,6 +138,11 @@ impl Browser {
         if let Some(chromium) = driver.chromium {
             options["binary"] = json!(chromium);
         }
+        // Downloads land in the profile, which is removed with it.
+        options["prefs"] = json!({
+            "download.default_directory": profile.join("downloads"),
+            "download.prompt_for_download": false,
+        });
         let capabilities = json!({ "goog:chromeOptions": options });
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(capabilities.as_object().unwrap().clone())
@@ -160,6 +165,15 @@ impl Browser {
             profile,
             open: true,
         }
+    }
+
+    /// The file `name` once the browser has downloaded it.
+    pub async fn downloaded(&self, name: &str) -> String {
+        let path = self.profile.join("downloads").join(name);
+        self.eventually(&format!("the download {name}"), || async {
+            std::fs::read_to_string(&path).ok()
+        })
+        .await
     }
 
     /// Ends the session (the browser quits) and removes the profile.
@@ -225,15 +239,30 @@ impl Browser {
 
     /// The first element of the page matching `css`, once there is one.
     pub async fn find(&self, css: &str) -> Element {
-        self.eventually(css, || async { self.client.find(Locator::Css(css)).await.ok() })
-            .await
+        self.eventually(css, || async {
+            self.client.find(Locator::Css(css)).await.ok()
+        })
+        .await
+    }
+
+    /// The first element of the page matching `xpath`, once there is one.
+    pub async fn find_xpath(&self, xpath: &str) -> Element {
+        self.eventually(xpath, || async {
+            self.client.find(Locator::XPath(xpath)).await.ok()
+        })
+        .await
     }
 
     /// The first element matching `css` inside the shadow root of the first `host`.
     pub async fn inside(&self, host: &str, css: &str) -> Element {
         self.eventually(&format!("{host} {css}"), || async {
             let root = self.client.find(Locator::Css(host)).await.ok()?;
-            root.shadow_root().await.ok()?.find(Locator::Css(css)).await.ok()
+            root.shadow_root()
+                .await
+                .ok()?
+                .find(Locator::Css(css))
+                .await
+                .ok()
         })
         .await
     }
@@ -267,7 +296,11 @@ impl Browser {
     /// Waits until a toast says `text`.
     pub async fn wait_for_toast(&self, text: &str) {
         self.eventually(&format!("a toast saying {text:?}"), || async {
-            let host = self.client.find(Locator::Css("hedgerow-toasts")).await.ok()?;
+            let host = self
+                .client
+                .find(Locator::Css("hedgerow-toasts"))
+                .await
+                .ok()?;
             let toasts = host.shadow_root().await.ok()?;
             for toast in toasts.find_all(Locator::Css(".toast")).await.ok()? {
                 if toast.text().await.ok()?.contains(text) {
@@ -281,7 +314,8 @@ impl Browser {
 
     /// Presses `keys` one after another, on whatever has the focus.
     pub async fn press(&self, keys: &[Key]) {
-        self.keystrokes(keys.iter().map(|key| char::from(*key))).await;
+        self.keystrokes(keys.iter().map(|key| char::from(*key)))
+            .await;
     }
 
     /// Types `text` into whatever has the focus.
@@ -318,7 +352,17 @@ impl Browser {
             }
             self.press(&[Key::Tab]).await;
         }
-        panic!("Tab never reached {label:?} (last: {:?})", self.focused().await);
+        self.screenshot("tab-failure").await;
+        let html = self
+            .script(
+                "return document.activeElement.outerHTML.slice(0, 300)",
+                vec![],
+            )
+            .await;
+        panic!(
+            "Tab never reached {label:?} (last: {:?} {html})",
+            self.focused().await
+        );
     }
 
     /// Right-clicks `element`, as a person opens a context menu.

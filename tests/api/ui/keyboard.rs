@@ -5,8 +5,8 @@
 use fantoccini::key::Key;
 use serde_json::json;
 
-use super::browser::{Browser, within};
 use super::TEST_LIMIT;
+use super::browser::{Browser, within};
 use crate::helpers::spawn_app;
 use crate::sessions::create_session;
 
@@ -15,7 +15,12 @@ async fn the_share_dialog_works_with_the_keyboard_alone() {
     let app = spawn_app().await;
     let owner = app.user("kb_owner").await;
     app.user("kb_friend").await;
-    let session = create_session(&app, &owner, json!({ "track": "Imola", "title": "Keyboard laps" })).await;
+    let session = create_session(
+        &app,
+        &owner,
+        json!({ "track": "Imola", "title": "Keyboard laps" }),
+    )
+    .await;
     within(TEST_LIMIT, async {
         let me = Browser::open(&app).await;
         me.sign_in(&owner.token).await;
@@ -32,7 +37,11 @@ async fn the_share_dialog_works_with_the_keyboard_alone() {
         me.press(&[Key::Enter]).await;
         me.wait_for_toast("Invited @kb_friend").await;
         me.wait_for_page_text("@kb_friend").await;
-        assert_eq!(me.focused().await, "username", "the focus stays to invite the next");
+        assert_eq!(
+            me.focused().await,
+            "username",
+            "the focus stays to invite the next"
+        );
 
         // The focus is trapped: Shift+Tab from the first control wraps to the last, and back.
         me.shift_tab().await;
@@ -59,8 +68,22 @@ async fn the_share_dialog_works_with_the_keyboard_alone() {
         me.close().await;
     })
     .await;
-    let grants = app.get(&format!("/api/sessions/{session}/access"), Some(&owner.token)).await;
+    let grants = app
+        .get(
+            &format!("/api/sessions/{session}/access"),
+            Some(&owner.token),
+        )
+        .await;
     assert_eq!(grants.body["data"][0]["username"], "kb_friend");
-    let links = app.get(&format!("/api/sessions/{session}/shares"), Some(&owner.token)).await;
-    assert!(links.body["data"][0]["revoked_at"].is_string(), "{:?}", links.body);
+    let links = app
+        .get(
+            &format!("/api/sessions/{session}/shares"),
+            Some(&owner.token),
+        )
+        .await;
+    assert!(
+        links.body["data"][0]["revoked_at"].is_string(),
+        "{:?}",
+        links.body
+    );
 }

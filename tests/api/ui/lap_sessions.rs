@@ -13,10 +13,18 @@ async fn record(browser: &Browser, track: &str, title: &str, laps: &str) -> Stri
     browser.goto("/app/#/sessions").await;
     let form = browser.find("form[aria-label='Record a session']").await;
     for (name, value) in [("track", track), ("title", title), ("laps", laps)] {
-        let field = form.find(Locator::Css(&format!("[name={name}]"))).await.unwrap();
+        let field = form
+            .find(Locator::Css(&format!("[name={name}]")))
+            .await
+            .unwrap();
         field.send_keys(value).await.unwrap();
     }
-    form.find(Locator::Css("button")).await.unwrap().click().await.unwrap();
+    form.find(Locator::Css("button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser.wait_for_toast("Session recorded").await;
     let id = browser.landed_on("/sessions/").await;
     browser.find("hedgerow-privacy").await;
@@ -50,7 +58,10 @@ async fn a_person_runs_the_lap_sessions_seed_in_the_browser() {
         me.wait_for_text("h1", "Sunday sprint <img").await;
         me.wait_for_text(".badge", "private").await;
         let private = me.inside("hedgerow-privacy", "input[value=private]").await;
-        assert_eq!(private.prop("checked").await.unwrap().as_deref(), Some("true"));
+        assert_eq!(
+            private.prop("checked").await.unwrap().as_deref(),
+            Some("true")
+        );
         other.goto(&format!("/app/#/sessions/{id}")).await;
         other.wait_for_text("h1", "Not available").await;
         other.wait_for_page_text("session not found").await;
@@ -69,7 +80,11 @@ async fn a_person_runs_the_lap_sessions_seed_in_the_browser() {
         other.goto(&format!("/app/#/sessions/{id}")).await;
         other.wait_for_text("h1", "Sunday sprint <img").await;
         assert!(
-            other.client.find(Locator::Css("hedgerow-privacy")).await.is_err(),
+            other
+                .client
+                .find(Locator::Css("hedgerow-privacy"))
+                .await
+                .is_err(),
             "only the owner gets the privacy control"
         );
         other.goto("/app/#/leaderboard/Spa").await;
@@ -88,25 +103,47 @@ async fn a_person_runs_the_lap_sessions_seed_in_the_browser() {
 
         // 2. The owner generates a link in the share dialog and copies it.
         me.goto(&format!("/app/#/sessions/{id}")).await;
-        me.inside("hedgerow-share-dialog", "button[aria-haspopup]").await.click().await.unwrap();
-        me.inside("hedgerow-share-dialog", "form.new-link button").await.click().await.unwrap();
+        me.inside("hedgerow-share-dialog", "button[aria-haspopup]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        me.inside("hedgerow-share-dialog", "form.new-link button")
+            .await
+            .click()
+            .await
+            .unwrap();
         me.wait_for_toast("Link created").await;
-        let link = me.inside("hedgerow-share-dialog", ".links input[readonly]").await;
+        let link = me
+            .inside("hedgerow-share-dialog", ".links input[readonly]")
+            .await;
         let url = link.prop("value").await.unwrap().unwrap();
-        me.inside("hedgerow-share-dialog", ".links li button").await.click().await.unwrap();
+        me.inside("hedgerow-share-dialog", ".links li button")
+            .await
+            .click()
+            .await
+            .unwrap();
         me.wait_for_toast("copied").await;
         me.screenshot("share-dialog").await;
 
         // 3. Anyone with the link sees the session, without an account.
         let anonymous = Browser::open(&app).await;
         anonymous.goto(share_path(&url)).await;
-        anonymous.wait_for_text("#title", "Sunday sprint <img").await;
-        anonymous.wait_for_text("#signup", "Sign up to track your own laps").await;
+        anonymous
+            .wait_for_text("#title", "Sunday sprint <img")
+            .await;
+        anonymous
+            .wait_for_text("#signup", "Sign up to track your own laps")
+            .await;
         anonymous.assert_no_injected_markup().await;
         anonymous.screenshot("shared-page").await;
 
         // 5. Private again: gone from the feed and the leaderboard for everyone else.
-        me.inside("hedgerow-share-dialog", "footer button").await.click().await.unwrap();
+        me.inside("hedgerow-share-dialog", "footer button")
+            .await
+            .click()
+            .await
+            .unwrap();
         choose(&me, "private").await;
         other.goto("/app/#/leaderboard/Spa").await;
         other.wait_for_page_text("No ranked sessions yet").await;

@@ -30,10 +30,26 @@ async fn a_person_runs_the_plans_seed_in_the_browser() {
         // A new plan is private: another user gets nothing.
         me.goto("/app/#/plans").await;
         let title = format!("Launch {XSS}");
-        me.find("form[aria-label='New plan'] [name=title]").await.send_keys(&title).await.unwrap();
-        me.find("form[aria-label='New plan'] [name=filename]").await.send_keys("launch.md").await.unwrap();
-        me.find("form[aria-label='New plan'] [name=content]").await.send_keys(&format!("Step one {XSS}")).await.unwrap();
-        me.find("form[aria-label='New plan'] button").await.click().await.unwrap();
+        me.find("form[aria-label='New plan'] [name=title]")
+            .await
+            .send_keys(&title)
+            .await
+            .unwrap();
+        me.find("form[aria-label='New plan'] [name=filename]")
+            .await
+            .send_keys("launch.md")
+            .await
+            .unwrap();
+        me.find("form[aria-label='New plan'] [name=content]")
+            .await
+            .send_keys(&format!("Step one {XSS}"))
+            .await
+            .unwrap();
+        me.find("form[aria-label='New plan'] button")
+            .await
+            .click()
+            .await
+            .unwrap();
         me.wait_for_toast("Plan saved").await;
         let plan = me.landed_on("/plans/").await;
         me.wait_for_text(".badge", "private").await;
@@ -41,10 +57,17 @@ async fn a_person_runs_the_plans_seed_in_the_browser() {
         guest.wait_for_text("h1", "Not available").await;
 
         // The link exists from the start, switched off; the switch turns it on.
-        me.inside(DIALOG, "button[aria-haspopup]").await.click().await.unwrap();
+        me.inside(DIALOG, "button[aria-haspopup]")
+            .await
+            .click()
+            .await
+            .unwrap();
         me.wait_for_page_text("Off · never expires").await;
         let switch = me.inside(DIALOG, "input[role=switch]").await;
-        assert_eq!(switch.prop("checked").await.unwrap().as_deref(), Some("false"));
+        assert_eq!(
+            switch.prop("checked").await.unwrap().as_deref(),
+            Some("false")
+        );
         switch.click().await.unwrap();
         me.wait_for_toast("Link sharing on").await;
         me.wait_for_page_text("Active · never expires").await;
@@ -54,7 +77,11 @@ async fn a_person_runs_the_plans_seed_in_the_browser() {
         anonymous.assert_no_injected_markup().await;
 
         // Regenerate: the old address stops working at once, the new one works.
-        me.inside(DIALOG, ".links li button:nth-of-type(2)").await.click().await.unwrap();
+        me.inside(DIALOG, ".links li button:nth-of-type(2)")
+            .await
+            .click()
+            .await
+            .unwrap();
         me.wait_for_toast("the old one no longer works").await;
         let second = me
             .eventually("a new address", || async {
@@ -63,18 +90,28 @@ async fn a_person_runs_the_plans_seed_in_the_browser() {
             })
             .await;
         anonymous.goto(share_path(&first)).await;
-        anonymous.wait_for_page_text("does not exist, has expired or was revoked").await;
+        anonymous
+            .wait_for_page_text("does not exist, has expired or was revoked")
+            .await;
         anonymous.goto(share_path(&second)).await;
         anonymous.wait_for_text("#title", "Launch <img").await;
 
         // Invite by username (an unknown one is refused); the invited user opens the plan.
         let username = me.inside(DIALOG, "input[name=username]").await;
         username.send_keys("nobody_here").await.unwrap();
-        me.inside(DIALOG, "form.invite button").await.click().await.unwrap();
+        me.inside(DIALOG, "form.invite button")
+            .await
+            .click()
+            .await
+            .unwrap();
         me.wait_for_toast("no such user").await;
         username.clear().await.unwrap();
         username.send_keys("plan_friend").await.unwrap();
-        me.inside(DIALOG, "form.invite button").await.click().await.unwrap();
+        me.inside(DIALOG, "form.invite button")
+            .await
+            .click()
+            .await
+            .unwrap();
         me.wait_for_toast("Invited @plan_friend").await;
         me.wait_for_page_text("@plan_friend No expiry").await;
         me.assert_no_injected_markup().await;
@@ -86,18 +123,36 @@ async fn a_person_runs_the_plans_seed_in_the_browser() {
         guest.assert_no_injected_markup().await;
 
         // Revoke: the invited user can no longer open it; switched off, the link opens nothing.
-        me.inside(DIALOG, "button[aria-label='Remove @plan_friend']").await.click().await.unwrap();
+        me.inside(DIALOG, "button[aria-label='Remove @plan_friend']")
+            .await
+            .click()
+            .await
+            .unwrap();
         me.wait_for_toast("@plan_friend no longer has access").await;
         guest.goto(&format!("/app/#/plans/{plan}")).await;
         guest.wait_for_text("h1", "Not available").await;
-        me.inside(DIALOG, "input[role=switch]").await.click().await.unwrap();
+        me.inside(DIALOG, "input[role=switch]")
+            .await
+            .click()
+            .await
+            .unwrap();
         me.wait_for_toast("Link sharing off").await;
         anonymous.goto(share_path(&second)).await;
-        anonymous.wait_for_page_text("does not exist, has expired or was revoked").await;
-        me.inside(DIALOG, "footer button").await.click().await.unwrap();
+        anonymous
+            .wait_for_page_text("does not exist, has expired or was revoked")
+            .await;
+        me.inside(DIALOG, "footer button")
+            .await
+            .click()
+            .await
+            .unwrap();
 
         // Public: anyone signed in opens it.
-        me.inside("hedgerow-privacy", "input[value=public]").await.click().await.unwrap();
+        me.inside("hedgerow-privacy", "input[value=public]")
+            .await
+            .click()
+            .await
+            .unwrap();
         me.wait_for_toast("Visibility set to Public").await;
         let outsider = Browser::open(&app).await;
         outsider.sign_in(&stranger.token).await;
@@ -106,7 +161,15 @@ async fn a_person_runs_the_plans_seed_in_the_browser() {
 
         // The access log shows every visit and how it was granted; the owner still has access.
         me.goto(&format!("/app/#/plans/{plan}")).await;
-        for seen in ["Owner", "Share link (", "Anonymous", "Invitation", "@plan_friend", "Public", "@plan_stranger"] {
+        for seen in [
+            "Owner",
+            "Share link (",
+            "Anonymous",
+            "Invitation",
+            "@plan_friend",
+            "Public",
+            "@plan_stranger",
+        ] {
             me.wait_for_page_text(seen).await;
         }
         me.screenshot("plan-owner").await;

@@ -1,10 +1,12 @@
 //! Signing in to the demo app: as a demo user where the server offers it (the profile is made
 //! on the first visit), with a pasted token where it does not (a first visit asks for a
-//! username), and signing out.
+//! username); and leaving: downloading one's data, then deleting the account.
 
 use super::TEST_LIMIT;
 use super::browser::{Browser, within};
 use crate::helpers::{spawn_app, spawn_app_with_demo_sign_in};
+
+const SETTINGS: &str = "hedgerow-settings";
 
 #[tokio::test]
 async fn a_demo_user_signs_in_with_one_click_where_the_server_offers_it() {
@@ -12,8 +14,18 @@ async fn a_demo_user_signs_in_with_one_click_where_the_server_offers_it() {
     within(TEST_LIMIT, async {
         let browser = Browser::open(&app).await;
         browser.goto("/app/#/sign-in").await;
-        browser.find("input[name=username]").await.send_keys("demo_ada").await.unwrap();
-        browser.find("form:has(input[name=username]) button").await.click().await.unwrap();
+        browser
+            .find("input[name=username]")
+            .await
+            .send_keys("demo_ada")
+            .await
+            .unwrap();
+        browser
+            .find("form:has(input[name=username]) button")
+            .await
+            .click()
+            .await
+            .unwrap();
         browser.wait_for_text("#me", "Signed in as @demo_ada").await;
         browser.wait_for_text("h1", "My lap sessions").await;
         browser.wait_for_toast("Welcome, @demo_ada").await;
@@ -30,20 +42,87 @@ async fn elsewhere_a_token_signs_in_and_a_first_visit_makes_a_profile() {
     within(TEST_LIMIT, async {
         let browser = Browser::open(&app).await;
         browser.goto("/app/#/sign-in").await;
-        browser.find("textarea[name=token]").await.send_keys(&token).await.unwrap();
+        browser
+            .find("textarea[name=token]")
+            .await
+            .send_keys(&token)
+            .await
+            .unwrap();
         assert!(
-            browser.client.find(fantoccini::Locator::Css("input[name=username]")).await.is_err(),
+            browser
+                .client
+                .find(fantoccini::Locator::Css("input[name=username]"))
+                .await
+                .is_err(),
             "no demo sign-in is offered"
         );
-        browser.find("form:has(textarea) button").await.click().await.unwrap();
+        browser
+            .find("form:has(textarea) button")
+            .await
+            .click()
+            .await
+            .unwrap();
         browser.wait_for_text("h1", "Create your profile").await;
-        browser.find("input[name=username]").await.send_keys("first_visit").await.unwrap();
-        browser.find("input[name=display_name]").await.send_keys("First Visit").await.unwrap();
+        browser
+            .find("input[name=username]")
+            .await
+            .send_keys("first_visit")
+            .await
+            .unwrap();
+        browser
+            .find("input[name=display_name]")
+            .await
+            .send_keys("First Visit")
+            .await
+            .unwrap();
         browser.find("form button").await.click().await.unwrap();
-        browser.wait_for_text("#me", "Signed in as @first_visit").await;
+        browser
+            .wait_for_text("#me", "Signed in as @first_visit")
+            .await;
+        let profile = app.get("/api/auth/profile", Some(&token)).await;
+        assert_eq!(profile.body["data"]["display_name"], "First Visit");
+
+        // Leaving: the data first, then the account, confirmed by typing the username.
+        browser.goto("/app/#/settings").await;
+        browser
+            .inside(
+                SETTINGS,
+                "section[aria-labelledby=account] .row button:nth-child(2)",
+            )
+            .await
+            .click()
+            .await
+            .unwrap();
+        let export = browser.downloaded("hedgerow-first_visit.json").await;
+        assert!(export.contains("\"username\": \"first_visit\""), "{export}");
+        browser
+            .inside(SETTINGS, "button[aria-expanded]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        let confirm = browser.inside(SETTINGS, "#confirm_username").await;
+        confirm.send_keys("someone_else").await.unwrap();
+        browser
+            .inside(SETTINGS, "form.delete button[type=submit]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        browser.wait_for_toast("Type first_visit to confirm").await;
+        confirm.clear().await.unwrap();
+        confirm.send_keys("first_visit").await.unwrap();
+        browser
+            .inside(SETTINGS, "form.delete button[type=submit]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        browser.wait_for_toast("Your account is deleted").await;
+        browser.wait_for_text("h1", "Sign in").await;
         browser.close().await;
     })
     .await;
-    let profile = app.get("/api/auth/profile", Some(&token)).await;
-    assert_eq!(profile.body["data"]["display_name"], "First Visit");
+    let gone = app.get("/api/auth/profile", Some(&token)).await;
+    assert_eq!(gone.code(), "PROFILE_NOT_FOUND");
 }
