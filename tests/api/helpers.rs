@@ -247,19 +247,25 @@ pub fn hedgerow_cli(database: &str, args: &[&str]) -> std::process::Output {
 }
 
 /// A directory for this run's cluster, in the system temp dir (reachable by the postgres
-/// user when tests run as root); directories of earlier runs whose process is gone (killed
-/// before its exit cleanup ran) are removed.
+/// user when tests run as root).
 fn throwaway_dir() -> PathBuf {
+    run_directory("hedgerow-test")
+}
+
+/// `{temp}/{prefix}-{pid}`, made for this test process; those of earlier runs whose process
+/// is gone (killed before its exit cleanup ran) are removed.
+pub fn run_directory(prefix: &str) -> PathBuf {
     let temp = std::env::temp_dir();
     for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name.strip_prefix("hedgerow-test-")
+        if let Some(pid) = name.strip_prefix(&format!("{prefix}-"))
+            && pid.bytes().all(|b| b.is_ascii_digit())
             && !PathBuf::from(format!("/proc/{pid}")).exists()
         {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-    let dir = temp.join(format!("hedgerow-test-{}", std::process::id()));
+    let dir = temp.join(format!("{prefix}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }

@@ -1,7 +1,7 @@
-// Pieces the demo's pages share: a visibility badge, and the owner's tools for one resource
-// (privacy control, Share button, access log).
+// Pieces the demo's pages share: a visibility badge, the owner's tools for one resource
+// (privacy control, Share button, access log), and the submit handler of a "new …" form.
 
-import { h } from '/ui/hedgerow.js';
+import { h, showToast } from '/ui/hedgerow.js';
 import { app } from './app.js';
 
 /** A badge showing `level` for resource `id`; the owner's tools keep it current. */
@@ -24,3 +24,18 @@ export function ownerTools(kind, resource, label, privacyAttributes = {}) {
       app.component('hedgerow-share-dialog', { kind, 'resource-id': resource.id, label })),
     app.component('hedgerow-access-log', { kind, 'resource-id': resource.id }));
 }
+
+/**
+ * A form's submit handler: POSTs `body(form)` to `path`; then toasts `message(created)` and
+ * goes to `next(created)` — or toasts why not.
+ */
+export const creating = (path, body, message, next) => async (event) => {
+  event.preventDefault();
+  try {
+    const { data } = await app.api('POST', path, body(event.target));
+    showToast(message(data));
+    app.go(next(data));
+  } catch (error) {
+    showToast(error.message, 'error');
+  }
+};

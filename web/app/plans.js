@@ -2,27 +2,18 @@
 // for its owner the privacy panel — visibility, share links, invitations — and the access
 // log), and what others have shared with the signed-in person.
 
-import { h, showToast } from '/ui/hedgerow.js';
+import { h } from '/ui/hedgerow.js';
 import { formatTime } from '/ui/base.js';
 import { app } from './app.js';
-import { badge, ownerTools } from './parts.js';
+import { badge, creating, ownerTools } from './parts.js';
 
 const PLURAL = { session: 'sessions', shelf: 'shelves', book: 'books', plan: 'plans' };
 
 export async function plansView() {
   const { data } = await app.api('GET', '/api/plans?limit=100');
-  const write = async (event) => {
-    event.preventDefault();
-    const form = event.target;
-    try {
-      const { data: plan } = await app.api('POST', '/api/plans',
-        { title: form.title.value.trim(), filename: form.filename.value.trim(), content: form.content.value });
-      showToast('Plan saved');
-      app.go(`#/plans/${plan.id}`);
-    } catch (error) {
-      showToast(error.message, 'error');
-    }
-  };
+  const write = creating('/api/plans',
+    (form) => ({ title: form.title.value.trim(), filename: form.filename.value.trim(), content: form.content.value }),
+    () => 'Plan saved', (plan) => `#/plans/${plan.id}`);
   return [
     h('h1', {}, 'My plans'),
     h('form', { class: 'card stack', onsubmit: write, 'aria-label': 'New plan' },

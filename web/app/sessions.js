@@ -2,10 +2,10 @@
 // read-only for others; for its owner with the privacy control, the Share button and the
 // access log.
 
-import { h, showToast } from '/ui/hedgerow.js';
+import { h } from '/ui/hedgerow.js';
 import { formatLap, formatTime } from '/ui/base.js';
 import { app } from './app.js';
-import { badge, ownerTools } from './parts.js';
+import { badge, creating, ownerTools } from './parts.js';
 
 /** Lap times typed as 1:35.204 or 95.204 (seconds), separated by commas or spaces, in ms. */
 function parseLaps(text) {
@@ -18,18 +18,9 @@ function parseLaps(text) {
 
 export async function sessionsView() {
   const { data, pagination } = await app.api('GET', '/api/sessions?limit=100');
-  const record = async (event) => {
-    event.preventDefault();
-    const form = event.target;
-    try {
-      const body = { track: form.track.value.trim(), title: form.title.value.trim() || null, laps: parseLaps(form.laps.value) };
-      const { data: session } = await app.api('POST', '/api/sessions', body);
-      showToast(`Session recorded (${session.visibility})`);
-      app.go(`#/sessions/${session.id}`);
-    } catch (error) {
-      showToast(error.message, 'error');
-    }
-  };
+  const record = creating('/api/sessions',
+    (form) => ({ track: form.track.value.trim(), title: form.title.value.trim() || null, laps: parseLaps(form.laps.value) }),
+    (session) => `Session recorded (${session.visibility})`, (session) => `#/sessions/${session.id}`);
   return [
     h('h1', {}, 'My lap sessions'),
     h('form', { class: 'card inline', onsubmit: record, 'aria-label': 'Record a session' },

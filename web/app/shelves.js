@@ -6,22 +6,14 @@
 import { h, showToast } from '/ui/hedgerow.js';
 import { formatTime } from '/ui/base.js';
 import { app } from './app.js';
-import { badge, ownerTools } from './parts.js';
+import { badge, creating, ownerTools } from './parts.js';
 
 const enc = encodeURIComponent;
 
 export async function shelvesView() {
   const { data } = await app.api('GET', '/api/shelves?limit=100');
-  const create = async (event) => {
-    event.preventDefault();
-    try {
-      const { data: shelf } = await app.api('POST', '/api/shelves', { name: event.target.name.value.trim() });
-      showToast(`Shelf created (${shelf.privacy_level})`);
-      app.go(`#/shelves/${shelf.id}`);
-    } catch (error) {
-      showToast(error.message, 'error');
-    }
-  };
+  const create = creating('/api/shelves', (form) => ({ name: form.name.value.trim() }),
+    (shelf) => `Shelf created (${shelf.privacy_level})`, (shelf) => `#/shelves/${shelf.id}`);
   return [
     h('h1', {}, 'My shelves'),
     h('form', { class: 'card inline', onsubmit: create, 'aria-label': 'New shelf' },
@@ -68,18 +60,9 @@ async function bookList(shelf, mine) {
 }
 
 function addBookForm(shelf) {
-  const add = async (event) => {
-    event.preventDefault();
-    const form = event.target;
-    try {
-      await app.api('POST', `/api/shelves/${enc(shelf.id)}/books`,
-        { isbn13: form.isbn13.value.trim(), title: form.title.value.trim() || null });
-      showToast('Book added');
-      app.go(location.hash);
-    } catch (error) {
-      showToast(error.message, 'error');
-    }
-  };
+  const add = creating(`/api/shelves/${enc(shelf.id)}/books`,
+    (form) => ({ isbn13: form.isbn13.value.trim(), title: form.title.value.trim() || null }),
+    () => 'Book added', () => location.hash);
   return h('form', { class: 'inline', onsubmit: add, 'aria-label': 'Add a book' },
     h('label', { class: 'field' }, 'ISBN-13', h('input', { name: 'isbn13', required: true, maxlength: 32, placeholder: '978-0-14-044913-6' })),
     h('label', { class: 'field' }, 'Title', h('input', { name: 'title', maxlength: 300 })),

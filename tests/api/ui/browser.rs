@@ -28,7 +28,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, at_exit};
+use crate::helpers::{TestApp, at_exit, run_directory};
 
 /// The longest any wait for the page may take.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -56,7 +56,7 @@ fn driver() -> &'static Driver {
             "the browser tests need chromedriver: apt-get install -y chromium chromium-driver \
              (.ci/run installs them)",
         );
-        let profiles = run_directory();
+        let profiles = run_directory("hedgerow-browsers");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -90,22 +90,6 @@ fn driver() -> &'static Driver {
             profiles,
         }
     })
-}
-
-/// This run's directory for browser profiles; those of runs whose process is gone are removed.
-fn run_directory() -> PathBuf {
-    let temp = std::env::temp_dir();
-    for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name.strip_prefix("hedgerow-browsers-")
-            && !PathBuf::from(format!("/proc/{pid}")).exists()
-        {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-    let dir = temp.join(format!("hedgerow-browsers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Runs a browser test, failing it (instead of hanging) when it takes longer than `limit`.
@@ -245,6 +229,31 @@ impl Browser {
         .await
     }
 
+    /// Whether the page has an element matching `css` now (no waiting).
+    pub async fn has(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// Clicks the first element of the page matching `css`, once there is one.
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap();
+    }
+
+    /// Clicks the first element matching `css` inside `host`'s shadow root.
+    pub async fn click_in(&self, host: &str, css: &str) {
+        self.inside(host, css).await.click().await.unwrap();
+    }
+
+    /// Types `text` into the first field of the page matching `css`.
+    pub async fn fill(&self, css: &str, text: &str) {
+        self.find(css).await.send_keys(text).await.unwrap();
+    }
+
+    /// Types `text` into the first field matching `css` inside `host`'s shadow root.
+    pub async fn fill_in(&self, host: &str, css: &str, text: &str) {
+        self.inside(host, css).await.send_keys(text).await.unwrap();
+    }
+
     /// The first element of the page matching `xpath`, once there is one.
     pub async fn find_xpath(&self, xpath: &str) -> Element {
         self.eventually(xpath, || async {
@@ -365,8 +374,12 @@ impl Browser {
         );
     }
 
-    /// Right-clicks `element`, as a person opens a context menu.
+    /// Right-clicks `element`, as a person opens a context menu (scrolled to first, as a
+    /// person would).
     pub async fn right_click(&self, element: &Element) {
+        let scroll = "arguments[0].scrollIntoView({ block: 'center' })";
+        self.script(scroll, vec![serde_json::to_value(element).unwrap()])
+            .await;
         let mouse = MouseActions::new("mouse".into())
             .then(PointerAction::MoveToElement {
                 element: element.clone(),

@@ -34,11 +34,8 @@ async fn record(browser: &Browser, track: &str, title: &str, laps: &str) -> Stri
 /// Chooses `level` in the page's privacy control and waits for it to be saved.
 pub async fn choose(browser: &Browser, level: &str) {
     browser
-        .inside("hedgerow-privacy", &format!("input[value={level}]"))
-        .await
-        .click()
-        .await
-        .unwrap();
+        .click_in("hedgerow-privacy", &format!("input[value={level}]"))
+        .await;
     browser.wait_for_toast("Visibility set to").await;
 }
 
@@ -80,11 +77,7 @@ async fn a_person_runs_the_lap_sessions_seed_in_the_browser() {
         other.goto(&format!("/app/#/sessions/{id}")).await;
         other.wait_for_text("h1", "Sunday sprint <img").await;
         assert!(
-            other
-                .client
-                .find(Locator::Css("hedgerow-privacy"))
-                .await
-                .is_err(),
+            !other.has("hedgerow-privacy").await,
             "only the owner gets the privacy control"
         );
         other.goto("/app/#/leaderboard/Spa").await;
@@ -103,26 +96,17 @@ async fn a_person_runs_the_lap_sessions_seed_in_the_browser() {
 
         // 2. The owner generates a link in the share dialog and copies it.
         me.goto(&format!("/app/#/sessions/{id}")).await;
-        me.inside("hedgerow-share-dialog", "button[aria-haspopup]")
-            .await
-            .click()
-            .await
-            .unwrap();
-        me.inside("hedgerow-share-dialog", "form.new-link button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in("hedgerow-share-dialog", "button[aria-haspopup]")
+            .await;
+        me.click_in("hedgerow-share-dialog", "form.new-link button")
+            .await;
         me.wait_for_toast("Link created").await;
         let link = me
             .inside("hedgerow-share-dialog", ".links input[readonly]")
             .await;
         let url = link.prop("value").await.unwrap().unwrap();
-        me.inside("hedgerow-share-dialog", ".links li button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in("hedgerow-share-dialog", ".links li button")
+            .await;
         me.wait_for_toast("copied").await;
         me.screenshot("share-dialog").await;
 
@@ -139,11 +123,7 @@ async fn a_person_runs_the_lap_sessions_seed_in_the_browser() {
         anonymous.screenshot("shared-page").await;
 
         // 5. Private again: gone from the feed and the leaderboard for everyone else.
-        me.inside("hedgerow-share-dialog", "footer button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in("hedgerow-share-dialog", "footer button").await;
         choose(&me, "private").await;
         other.goto("/app/#/leaderboard/Spa").await;
         other.wait_for_page_text("No ranked sessions yet").await;

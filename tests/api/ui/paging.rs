@@ -53,21 +53,14 @@ async fn embedded_components_page_through_long_lists() {
             "rgba(200, 0, 0, 1)",
             "themed"
         );
-        page.inside("hedgerow-feed", "p.status + button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        page.click_in("hedgerow-feed", "p.status + button").await;
         page.wait_for_page_text("3 of 3 public sessions").await;
         let more = page.inside("hedgerow-feed", "p.status + button").await;
         assert!(!more.is_displayed().await.unwrap(), "nothing more to load");
 
         page.wait_for_page_text("2 of 4 visits").await;
-        page.inside("hedgerow-access-log", "p.status + button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        page.click_in("hedgerow-access-log", "p.status + button")
+            .await;
         page.wait_for_page_text("4 of 4 visits").await;
 
         page.wait_for_page_text("Shelves 1–2 of 3").await;
@@ -80,11 +73,8 @@ async fn embedded_components_page_through_long_lists() {
             next.prop("disabled").await.unwrap().as_deref(),
             Some("true")
         );
-        page.inside("hedgerow-discover", "nav button:first-child")
-            .await
-            .click()
-            .await
-            .unwrap();
+        page.click_in("hedgerow-discover", "nav button:first-child")
+            .await;
         page.wait_for_page_text("Shelves 1–2 of 3").await;
         page.close().await;
     })

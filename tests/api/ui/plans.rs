@@ -30,26 +30,16 @@ async fn a_person_runs_the_plans_seed_in_the_browser() {
         // A new plan is private: another user gets nothing.
         me.goto("/app/#/plans").await;
         let title = format!("Launch {XSS}");
-        me.find("form[aria-label='New plan'] [name=title]")
-            .await
-            .send_keys(&title)
-            .await
-            .unwrap();
-        me.find("form[aria-label='New plan'] [name=filename]")
-            .await
-            .send_keys("launch.md")
-            .await
-            .unwrap();
-        me.find("form[aria-label='New plan'] [name=content]")
-            .await
-            .send_keys(&format!("Step one {XSS}"))
-            .await
-            .unwrap();
-        me.find("form[aria-label='New plan'] button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.fill("form[aria-label='New plan'] [name=title]", &title)
+            .await;
+        me.fill("form[aria-label='New plan'] [name=filename]", "launch.md")
+            .await;
+        me.fill(
+            "form[aria-label='New plan'] [name=content]",
+            &format!("Step one {XSS}"),
+        )
+        .await;
+        me.click("form[aria-label='New plan'] button").await;
         me.wait_for_toast("Plan saved").await;
         let plan = me.landed_on("/plans/").await;
         me.wait_for_text(".badge", "private").await;
@@ -57,11 +47,7 @@ async fn a_person_runs_the_plans_seed_in_the_browser() {
         guest.wait_for_text("h1", "Not available").await;
 
         // The link exists from the start, switched off; the switch turns it on.
-        me.inside(DIALOG, "button[aria-haspopup]")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in(DIALOG, "button[aria-haspopup]").await;
         me.wait_for_page_text("Off · never expires").await;
         let switch = me.inside(DIALOG, "input[role=switch]").await;
         assert_eq!(
@@ -77,11 +63,7 @@ async fn a_person_runs_the_plans_seed_in_the_browser() {
         anonymous.assert_no_injected_markup().await;
 
         // Regenerate: the old address stops working at once, the new one works.
-        me.inside(DIALOG, ".links li button:nth-of-type(2)")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in(DIALOG, ".links li button:nth-of-type(2)").await;
         me.wait_for_toast("the old one no longer works").await;
         let second = me
             .eventually("a new address", || async {
@@ -99,60 +81,37 @@ async fn a_person_runs_the_plans_seed_in_the_browser() {
         // Invite by username (an unknown one is refused); the invited user opens the plan.
         let username = me.inside(DIALOG, "input[name=username]").await;
         username.send_keys("nobody_here").await.unwrap();
-        me.inside(DIALOG, "form.invite button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in(DIALOG, "form.invite button").await;
         me.wait_for_toast("no such user").await;
         username.clear().await.unwrap();
         username.send_keys("plan_friend").await.unwrap();
-        me.inside(DIALOG, "form.invite button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in(DIALOG, "form.invite button").await;
         me.wait_for_toast("Invited @plan_friend").await;
         me.wait_for_page_text("@plan_friend No expiry").await;
         me.assert_no_injected_markup().await;
         me.screenshot("plan-share-dialog").await;
         guest.goto("/app/#/shared-with-me").await;
         guest.wait_for_page_text(&title).await;
-        guest.find("ul.items a").await.click().await.unwrap();
+        guest.click("ul.items a").await;
         guest.wait_for_text("pre.content", "Step one <img").await;
         guest.assert_no_injected_markup().await;
 
         // Revoke: the invited user can no longer open it; switched off, the link opens nothing.
-        me.inside(DIALOG, "button[aria-label='Remove @plan_friend']")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in(DIALOG, "button[aria-label='Remove @plan_friend']")
+            .await;
         me.wait_for_toast("@plan_friend no longer has access").await;
         guest.goto(&format!("/app/#/plans/{plan}")).await;
         guest.wait_for_text("h1", "Not available").await;
-        me.inside(DIALOG, "input[role=switch]")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in(DIALOG, "input[role=switch]").await;
         me.wait_for_toast("Link sharing off").await;
         anonymous.goto(share_path(&second)).await;
         anonymous
             .wait_for_page_text("does not exist, has expired or was revoked")
             .await;
-        me.inside(DIALOG, "footer button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in(DIALOG, "footer button").await;
 
         // Public: anyone signed in opens it.
-        me.inside("hedgerow-privacy", "input[value=public]")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in("hedgerow-privacy", "input[value=public]").await;
         me.wait_for_toast("Visibility set to Public").await;
         let outsider = Browser::open(&app).await;
         outsider.sign_in(&stranger.token).await;

@@ -20,12 +20,7 @@ async fn save_field(browser: &Browser, id: &str, value: &str) {
     let field = browser.inside(SETTINGS, &format!("#{id}")).await;
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
-    browser
-        .inside(SETTINGS, "form button[type=submit]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    browser.click_in(SETTINGS, "form button[type=submit]").await;
 }
 
 async fn settings_page(me: &Browser) {
@@ -54,19 +49,11 @@ async fn settings_page(me: &Browser) {
     save_field(me, "email", "taken@example.com").await;
     me.wait_for_page_text("Change your email from (none) to taken@example.com?")
         .await;
-    me.inside(SETTINGS, ".confirm button.primary")
-        .await
-        .click()
-        .await
-        .unwrap();
+    me.click_in(SETTINGS, ".confirm button.primary").await;
     me.wait_for_page_text("That email is already in use").await;
     me.wait_for_toast("Profile not saved").await;
     save_field(me, "email", "second@example.com").await;
-    me.inside(SETTINGS, ".confirm button:not(.primary)")
-        .await
-        .click()
-        .await
-        .unwrap();
+    me.click_in(SETTINGS, ".confirm button:not(.primary)").await;
     let email = me.inside(SETTINGS, "#email").await;
     assert_eq!(
         email.prop("value").await.unwrap().as_deref(),
@@ -74,11 +61,7 @@ async fn settings_page(me: &Browser) {
         "kept"
     );
     save_field(me, "email", "ada@example.com").await;
-    me.inside(SETTINGS, ".confirm button.primary")
-        .await
-        .click()
-        .await
-        .unwrap();
+    me.click_in(SETTINGS, ".confirm button.primary").await;
     me.wait_for_toast("Profile saved").await;
 
     // Defaults for new things: books may inherit; new shelves become unlisted.
@@ -91,6 +74,15 @@ async fn settings_page(me: &Browser) {
     me.wait_for_toast("New shelves: Unlisted").await;
     me.assert_no_injected_markup().await;
     me.screenshot("settings").await;
+}
+
+/// Searches public shelves on the Discover page.
+async fn search_shelves(browser: &Browser, text: &str) {
+    browser.goto("/app/#/discover").await;
+    browser
+        .fill_in("hedgerow-discover", "input[name=search]", text)
+        .await;
+    browser.click_in("hedgerow-discover", "form button").await;
 }
 
 #[tokio::test]
@@ -118,16 +110,8 @@ async fn a_person_runs_the_shelves_and_books_seed_in_the_browser() {
         // A new shelf takes the default (unlisted); the header's control makes it public.
         me.goto("/app/#/shelves").await;
         let name = format!("Reading {XSS}");
-        me.find("form[aria-label='New shelf'] input")
-            .await
-            .send_keys(&name)
-            .await
-            .unwrap();
-        me.find("form[aria-label='New shelf'] button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.fill("form[aria-label='New shelf'] input", &name).await;
+        me.click("form[aria-label='New shelf'] button").await;
         me.wait_for_toast("Shelf created (unlisted)").await;
         let shelf = me.landed_on("/shelves/").await;
         choose(&me, "public").await;
@@ -138,21 +122,14 @@ async fn a_person_runs_the_shelves_and_books_seed_in_the_browser() {
             ("978-0-14-044913-6", "Dostoevsky"),
             ("9780306406157", "Secret diary"),
         ] {
-            me.find("form[aria-label='Add a book'] [name=isbn13]")
-                .await
-                .send_keys(isbn)
-                .await
-                .unwrap();
-            me.find("form[aria-label='Add a book'] [name=title]")
-                .await
-                .send_keys(&format!("{title} {XSS}"))
-                .await
-                .unwrap();
-            me.find("form[aria-label='Add a book'] button")
-                .await
-                .click()
-                .await
-                .unwrap();
+            me.fill("form[aria-label='Add a book'] [name=isbn13]", isbn)
+                .await;
+            me.fill(
+                "form[aria-label='Add a book'] [name=title]",
+                &format!("{title} {XSS}"),
+            )
+            .await;
+            me.click("form[aria-label='Add a book'] button").await;
             if title == "Typo" {
                 me.wait_for_toast("valid ISBN-13").await;
                 me.find("form[aria-label='Add a book'] [name=isbn13]")
@@ -175,6 +152,8 @@ async fn a_person_runs_the_shelves_and_books_seed_in_the_browser() {
         let diary = "//li[contains(@class, 'book')][contains(., 'Secret diary')]";
         let book = me.find_xpath(diary).await;
         me.right_click(&book).await;
+        let legend = me.inside("dialog.menu hedgerow-privacy", "legend").await;
+        assert!(legend.text().await.unwrap().contains("Secret diary"));
         let inherit = me
             .inside(
                 "dialog.menu hedgerow-privacy",
@@ -187,18 +166,11 @@ async fn a_person_runs_the_shelves_and_books_seed_in_the_browser() {
         );
         assert!(inherit.text().await.unwrap().contains("Inherit from shelf"));
         me.screenshot("book-menu").await;
-        me.inside("dialog.menu hedgerow-privacy", "input[value=private]")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in("dialog.menu hedgerow-privacy", "input[value=private]")
+            .await;
         me.wait_for_toast("Visibility set to Private").await;
         me.eventually("the menu to close", || async {
-            me.client
-                .find(Locator::Css("dialog.menu"))
-                .await
-                .is_err()
-                .then_some(())
+            (!me.has("dialog.menu").await).then_some(())
         })
         .await;
         let badge = me
@@ -212,57 +184,22 @@ async fn a_person_runs_the_shelves_and_books_seed_in_the_browser() {
         me.screenshot("shelf").await;
 
         // Another user discovers the shelf with one (public) book, and sees only that book.
-        other.goto("/app/#/discover").await;
-        other
-            .inside("hedgerow-discover", "input[name=search]")
-            .await
-            .send_keys("Reading")
-            .await
-            .unwrap();
-        other
-            .inside("hedgerow-discover", "form button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        search_shelves(&other, "Reading").await;
         other.wait_for_page_text("1 book · by Ada").await;
         other.assert_no_injected_markup().await;
         other.screenshot("discover").await;
-        other
-            .inside("hedgerow-discover", "li a")
-            .await
-            .click()
-            .await
-            .unwrap();
+        other.click_in("hedgerow-discover", "li a").await;
         other.wait_for_page_text("Dostoevsky").await;
         assert!(
             !other.page_text().await.contains("Secret diary"),
             "a private book stays hidden"
         );
-        assert!(
-            other
-                .client
-                .find(Locator::Css("hedgerow-privacy"))
-                .await
-                .is_err()
-        );
+        assert!(!other.has("hedgerow-privacy").await);
 
         // Unlisted: never discovered, still open at its address. Private: not even there.
         me.goto(&format!("/app/#/shelves/{shelf}")).await;
         choose(&me, "unlisted").await;
-        other.goto("/app/#/discover").await;
-        other
-            .inside("hedgerow-discover", "input[name=search]")
-            .await
-            .send_keys("Reading")
-            .await
-            .unwrap();
-        other
-            .inside("hedgerow-discover", "form button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        search_shelves(&other, "Reading").await;
         other.wait_for_page_text("No public shelf matches").await;
         other.goto(&format!("/app/#/shelves/{shelf}")).await;
         other.wait_for_page_text("Dostoevsky").await;
@@ -272,11 +209,8 @@ async fn a_person_runs_the_shelves_and_books_seed_in_the_browser() {
 
         // Sign out from the settings page.
         me.goto("/app/#/settings").await;
-        me.inside(SETTINGS, "section[aria-labelledby=account] button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        me.click_in(SETTINGS, "section[aria-labelledby=account] button")
+            .await;
         me.wait_for_text("h1", "Sign in").await;
         me.wait_for_toast("Signed out").await;
         for browser in [me, other] {

@@ -14,18 +14,8 @@ async fn a_demo_user_signs_in_with_one_click_where_the_server_offers_it() {
     within(TEST_LIMIT, async {
         let browser = Browser::open(&app).await;
         browser.goto("/app/#/sign-in").await;
-        browser
-            .find("input[name=username]")
-            .await
-            .send_keys("demo_ada")
-            .await
-            .unwrap();
-        browser
-            .find("form:has(input[name=username]) button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        browser.fill("input[name=username]", "demo_ada").await;
+        browser.click("form:has(input[name=username]) button").await;
         browser.wait_for_text("#me", "Signed in as @demo_ada").await;
         browser.wait_for_text("h1", "My lap sessions").await;
         browser.wait_for_toast("Welcome, @demo_ada").await;
@@ -42,40 +32,18 @@ async fn elsewhere_a_token_signs_in_and_a_first_visit_makes_a_profile() {
     within(TEST_LIMIT, async {
         let browser = Browser::open(&app).await;
         browser.goto("/app/#/sign-in").await;
-        browser
-            .find("textarea[name=token]")
-            .await
-            .send_keys(&token)
-            .await
-            .unwrap();
+        browser.fill("textarea[name=token]", &token).await;
         assert!(
-            browser
-                .client
-                .find(fantoccini::Locator::Css("input[name=username]"))
-                .await
-                .is_err(),
+            !browser.has("input[name=username]").await,
             "no demo sign-in is offered"
         );
-        browser
-            .find("form:has(textarea) button")
-            .await
-            .click()
-            .await
-            .unwrap();
+        browser.click("form:has(textarea) button").await;
         browser.wait_for_text("h1", "Create your profile").await;
+        browser.fill("input[name=username]", "first_visit").await;
         browser
-            .find("input[name=username]")
-            .await
-            .send_keys("first_visit")
-            .await
-            .unwrap();
-        browser
-            .find("input[name=display_name]")
-            .await
-            .send_keys("First Visit")
-            .await
-            .unwrap();
-        browser.find("form button").await.click().await.unwrap();
+            .fill("input[name=display_name]", "First Visit")
+            .await;
+        browser.click("form button").await;
         browser
             .wait_for_text("#me", "Signed in as @first_visit")
             .await;
@@ -85,39 +53,25 @@ async fn elsewhere_a_token_signs_in_and_a_first_visit_makes_a_profile() {
         // Leaving: the data first, then the account, confirmed by typing the username.
         browser.goto("/app/#/settings").await;
         browser
-            .inside(
+            .click_in(
                 SETTINGS,
                 "section[aria-labelledby=account] .row button:nth-child(2)",
             )
-            .await
-            .click()
-            .await
-            .unwrap();
+            .await;
         let export = browser.downloaded("hedgerow-first_visit.json").await;
         assert!(export.contains("\"username\": \"first_visit\""), "{export}");
-        browser
-            .inside(SETTINGS, "button[aria-expanded]")
-            .await
-            .click()
-            .await
-            .unwrap();
+        browser.click_in(SETTINGS, "button[aria-expanded]").await;
         let confirm = browser.inside(SETTINGS, "#confirm_username").await;
         confirm.send_keys("someone_else").await.unwrap();
         browser
-            .inside(SETTINGS, "form.delete button[type=submit]")
-            .await
-            .click()
-            .await
-            .unwrap();
+            .click_in(SETTINGS, "form.delete button[type=submit]")
+            .await;
         browser.wait_for_toast("Type first_visit to confirm").await;
         confirm.clear().await.unwrap();
         confirm.send_keys("first_visit").await.unwrap();
         browser
-            .inside(SETTINGS, "form.delete button[type=submit]")
-            .await
-            .click()
-            .await
-            .unwrap();
+            .click_in(SETTINGS, "form.delete button[type=submit]")
+            .await;
         browser.wait_for_toast("Your account is deleted").await;
         browser.wait_for_text("h1", "Sign in").await;
         browser.close().await;
