@@ -23,6 +23,9 @@ button { font: inherit; color: inherit; background: none; border: 0; cursor: poi
 button:focus-visible { outline: 2px solid var(--hedgerow-focus, #0969da); }
 `;
 
+/** How many toasts of a kind (successes, errors) are shown at once. */
+const MOST = 3;
+
 /** How long a toast stays, in ms (errors longer). */
 const LIFETIME = { success: 5000, info: 5000, error: 9000 };
 
@@ -58,7 +61,10 @@ class HedgerowToasts extends HTMLElement {
     close.setAttribute('aria-label', 'Dismiss');
     close.addEventListener('click', () => toast.remove());
     toast.append(text, close);
-    (tone === 'error' ? this.assertive : this.polite).append(toast);
+    const region = tone === 'error' ? this.assertive : this.polite;
+    region.append(toast);
+    // The newest few only: a burst of actions does not fill the screen.
+    while (region.children.length > MOST) region.firstElementChild.remove();
     setTimeout(() => toast.remove(), LIFETIME[tone] ?? LIFETIME.info);
   }
 }
