@@ -15,8 +15,10 @@ use hyper::{HeaderMap, Method, Request, Response, StatusCode, body::Incoming, he
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::assets;
 use super::client_ip::TrustedProxies;
 use super::cors::CorsOrigins;
+use super::demo::{self, DemoSignIn};
 use super::errors::ApiError;
 use super::input::{MAX_BODY_BYTES, parse_body, refuse_nul, refuse_nul_in_query};
 use super::rate_limit::RateLimiter;
@@ -36,6 +38,7 @@ pub struct App {
     server: Arc<ServerSettings>,
     share_rate_limit: Option<RateLimiter>,
     routes: SharedRoutes,
+    demo: Option<DemoSignIn>,
 }
 
 impl App {
@@ -49,7 +52,15 @@ impl App {
             share_rate_limit: (config.share_rate_limit > 0)
                 .then(|| RateLimiter::new("share", config.share_rate_limit)),
             routes,
+            demo: None,
         }
+    }
+
+    /// Lets the demo app's "sign in as a demo user" mint tokens (only `serve` on the embedded
+    /// default at a loopback address calls this; see [`DemoSignIn::allowed`]).
+    pub fn with_demo_sign_in(mut self, demo: DemoSignIn) -> Self {
+        self.demo = Some(demo);
+        self
     }
 }
 
@@ -206,6 +217,25 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
             }
         };
         return Outcome::builtin(builtin, response);
+    }
+    if path == demo::PATH {
+        let (parts, body) = request.into_parts();
+        let body = match Limited::new(body, 1024).collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(_) => return Outcome::unmatched(ApiError::BodyTooLarge),
+        };
+        let response = demo::answer(app.demo.as_ref(), &method, &parts.headers, &body);
+        return Outcome::builtin(demo::PATH, response);
+    }
+    if assets::is_web_path(&path) {
+        return match (
+            method == Method::GET,
+            assets::serve(&path, request.headers()),
+        ) {
+            (false, _) => Outcome::unmatched(ApiError::WrongMethod(vec![Method::GET])),
+            (true, Some(response)) => Outcome::builtin("/ui, /app", response),
+            (true, None) => Outcome::unmatched(ApiError::NoRoute),
+        };
     }
     // A bad token is a 401 before anything else, the database included.
     let caller = match app

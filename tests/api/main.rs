@@ -37,3 +37,4 @@ mod settings;
 mod shared_page;
 mod sharing;
 mod shelves;
+mod ui;
