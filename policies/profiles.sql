@@ -4,7 +4,7 @@ ALTER TABLE data.profiles FORCE ROW LEVEL SECURITY;
 
 GRANT SELECT ON data.profiles TO hedgerow_anon, hedgerow_user, hedgerow_reader;
 -- The username is permanent: no role may update that column.
-GRANT INSERT (id, username, display_name), UPDATE (display_name, updated_at)
+GRANT INSERT (id, username, display_name), UPDATE (display_name, updated_at), DELETE
   ON data.profiles TO hedgerow_user;
 
 -- Usernames and display names are public, so that owners can be shown beside what they share.
@@ -22,3 +22,8 @@ CREATE POLICY "Users edit their own profile" ON data.profiles
   FOR UPDATE TO hedgerow_user
   USING (id = (SELECT hedgerow.current_user_id()))
   WITH CHECK (id = (SELECT hedgerow.current_user_id()));
+
+-- A user deletes only their own account (api.delete_profile; what it owns goes with it).
+CREATE POLICY "Users delete their own profile" ON data.profiles
+  FOR DELETE TO hedgerow_user
+  USING (id = (SELECT hedgerow.current_user_id()));

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use crate::auth::{ClaimPath, JwksSource, JwksTiming, JwtConfig};
 use crate::db::{migrate::MigrateOptions, pooler::Pooler, request::ServerSettings};
-use crate::http::client_ip::TrustedProxies;
+use crate::http::{client_ip::TrustedProxies, cors::CorsOrigins};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -132,6 +132,11 @@ pub const SETTINGS: &[Setting] = &[
         "where shared pages invite visitors to sign up",
     ),
     setting(
+        "HEDGEROW_CORS_ORIGINS",
+        "",
+        "comma-separated origins (https://app.example.com) whose browser pages may call the API, or * for any; unset: none",
+    ),
+    setting(
         "HEDGEROW_TRUSTED_PROXIES",
         "",
         "comma-separated IPs/CIDRs whose X-Forwarded-For is believed",
@@ -150,7 +155,7 @@ pub const SETTINGS: &[Setting] = &[
     setting(
         "HEDGEROW_SHARE_RATE_LIMIT",
         "60",
-        "requests carrying a share token allowed per client IP per minute (0: no limit)",
+        "requests carrying a share token allowed per client network (an IPv4 address or IPv6 /64) per minute (0: no limit)",
     ),
     setting(
         "HEDGEROW_TRUNCATE_IPS",
@@ -213,6 +218,8 @@ pub struct Config {
     pub public_url: String,
     /// HEDGEROW_SIGNUP_URL: where shared pages send visitors who want an account.
     pub signup_url: String,
+    /// HEDGEROW_CORS_ORIGINS: whose browser pages may call the API.
+    pub cors_origins: CorsOrigins,
     /// HEDGEROW_TRUSTED_PROXIES: peers whose X-Forwarded-For is believed.
     pub trusted_proxies: TrustedProxies,
     /// HEDGEROW_POOL_SIZE: database connections at most.
@@ -225,8 +232,8 @@ pub struct Config {
     pub log_json: bool,
     /// HEDGEROW_TRUNCATE_IPS=true: store access-log IPs cut to /24 (IPv4) or /48 (IPv6).
     pub truncate_ips: bool,
-    /// HEDGEROW_SHARE_RATE_LIMIT: requests carrying a share token allowed per client IP per
-    /// minute (0: no limit).
+    /// HEDGEROW_SHARE_RATE_LIMIT: requests carrying a share token allowed per client network
+    /// (an IPv4 address or IPv6 /64) per minute (0: no limit).
     pub share_rate_limit: u32,
 }
 
@@ -328,6 +335,7 @@ impl Config {
             jwt_rules,
             public_url: public_url.trim_end_matches('/').to_string(),
             signup_url: parse(&lookup, "HEDGEROW_SIGNUP_URL", |v| Ok(v.to_string()))?,
+            cors_origins: parse(&lookup, "HEDGEROW_CORS_ORIGINS", |v| v.parse())?,
             trusted_proxies: parse(&lookup, "HEDGEROW_TRUSTED_PROXIES", |v| v.parse())?,
             pool_size: parse(&lookup, "HEDGEROW_POOL_SIZE", |v| match v.parse() {
                 Ok(n) if n > 0 => Ok(n),

@@ -229,6 +229,8 @@ BEGIN
     'parent', CASE WHEN parent_column IS NULL THEN 'NULL::uuid' ELSE 't.' || quote_ident(parent_column) END,
     'parent_column', coalesce(quote_ident(parent_column), ''),
     'parent_table', coalesce(hedgerow.qualified(parent_table), ''),
+    'parent_kind', coalesce(parent_kind, ''),
+    'parent_plural', coalesce((SELECT k.plural FROM hedgerow.kinds k WHERE k.kind = register_kind.parent_kind), ''),
     'scope', coalesce(quote_ident(count_scope), ''),
     'old_scope', coalesce('OLD.' || quote_ident(count_scope), ''''''),
     'new_scope', coalesce('NEW.' || quote_ident(count_scope), ''''''),
@@ -338,6 +340,29 @@ BEGIN
 END
 $$;
 
+-- The statement that reads one keyset page of a kind's rows (`t` in @table@, where `filter`
+-- holds, in list order and then id, newest first when `descending`) into `items` (the page
+-- as JSON, in order), `fetched` (page_limit + 1 rows tell there is a next page) and
+-- `next_cursor` (after the page's last row). The items are built in the ordered, limited
+-- sub-select and aggregated in its order: a json_agg(... ORDER BY ...) would sort the built
+-- JSON again (a third of a feed page's time), and a row passed out of the sub-select whole
+-- would be copied once more.
+CREATE FUNCTION hedgerow.page_statement(filter text, descending boolean) RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT format($sql$
+        SELECT json_agg(o.body) FILTER (WHERE o.n <= page_limit), count(*),
+               min(hedgerow.encode_cursor(ARRAY[hedgerow.cursor_time(o.at), o.id::text], page_offset + page_limit))
+                 FILTER (WHERE o.n = page_limit)
+          INTO items, fetched, next_cursor
+          FROM (SELECT @item@(t, p) AS body, t.@order@ AS at, t.id,
+                       row_number() OVER (ORDER BY t.@order@ %1$s, t.id %1$s) AS n
+                  FROM @table@ t JOIN data.profiles p ON p.id = t.owner_id
+                 WHERE %2$s AND (t.@order@, t.id) %3$s (after_at, after_id)
+                 ORDER BY t.@order@ %1$s, t.id %1$s LIMIT page_limit + 1) o;$sql$,
+    CASE WHEN descending THEN 'DESC' ELSE 'ASC' END, filter, CASE WHEN descending THEN '<' ELSE '>' END)
+$$;
+
 -- A kind's own endpoints: the access-logged read, the owner's list, the public feed, and the
 -- analysts' sealed view — each one static SQL statement over the kind's table.
 CREATE FUNCTION hedgerow.generate_kind_api(vars jsonb, feed boolean, count_scope name) RETURNS void
@@ -347,7 +372,7 @@ DECLARE
   k hedgerow.kinds := (SELECT k FROM hedgerow.kinds k WHERE k.kind = vars ->> 'kind');
   id_param jsonb := jsonb_build_object('id', hedgerow.uuid_schema());
 BEGIN
-  PERFORM hedgerow.generate($sql$
+  PERFORM hedgerow.generate(replace($sql$
     -- GET /api/@plural@/{id}: one @kind@, if the caller may see it; the read is logged.
     CREATE FUNCTION api.get_@kind@(args jsonb) RETURNS json
     LANGUAGE plpgsql VOLATILE
@@ -395,15 +420,7 @@ BEGIN
         after_at := keys[1];
         after_id := keys[2];
       END IF;
-      SELECT json_agg(@item@(o.r, p) ORDER BY o.n) FILTER (WHERE o.n <= page_limit), count(*),
-             min(hedgerow.encode_cursor(ARRAY[hedgerow.cursor_time((o.r).@order@), (o.r).id::text],
-                                        page_offset + page_limit)) FILTER (WHERE o.n = page_limit)
-        INTO items, fetched, next_cursor
-        FROM (SELECT t AS r, row_number() OVER (ORDER BY t.@order@ DESC, t.id DESC) AS n
-                FROM @table@ t
-               WHERE t.owner_id = me AND (t.@order@, t.id) < (after_at, after_id)
-               ORDER BY t.@order@ DESC, t.id DESC LIMIT page_limit + 1) o
-        JOIN data.profiles p ON p.id = (o.r).owner_id;
+      @own_page@
       RETURN hedgerow.page(items, (SELECT count(*) FROM @table@ t WHERE t.owner_id = me), page_limit,
                            page_offset, CASE WHEN fetched > page_limit THEN next_cursor END);
     END
@@ -420,7 +437,7 @@ BEGIN
     CREATE VIEW analytics.@plural@ AS SELECT * FROM sealed.@plural@();
     COMMENT ON VIEW analytics.@plural@ IS 'The @plural@ you may see: public ones, your mapped user''s own, and what is shared with them.';
     GRANT SELECT ON analytics.@plural@ TO hedgerow_analyst;
-  $sql$, vars);
+  $sql$, '@own_page@', hedgerow.page_statement('t.owner_id = me', descending => true)), vars);
   PERFORM hedgerow.route('GET', format('/api/%s/{id}', k.plural), format('api.get_%s(jsonb)', k.kind)::regprocedure,
                          format('One %s, if the caller may see it (logged)', k.kind),
                          params => id_param, response => k.detail_schema,
@@ -432,6 +449,61 @@ BEGIN
   IF feed THEN
     PERFORM hedgerow.generate_feed(vars, count_scope);
   END IF;
+  IF k.parent_kind IS NOT NULL THEN
+    PERFORM hedgerow.generate_child_list(vars);
+  END IF;
+END
+$$;
+
+-- GET /api/{parent plural}/{id}/{plural}?limit=&cursor=: a child kind's rows under one parent
+-- that the caller may see, oldest first — the whole list, where the parent's single read
+-- embeds only the first page.
+CREATE FUNCTION hedgerow.generate_child_list(vars jsonb) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+  k hedgerow.kinds := (SELECT k FROM hedgerow.kinds k WHERE k.kind = vars ->> 'kind');
+BEGIN
+  PERFORM hedgerow.generate(replace($sql$
+    CREATE FUNCTION api.list_@plural@_of_@parent_kind@(args jsonb) RETURNS json
+    LANGUAGE plpgsql VOLATILE
+    AS $fn$
+    DECLARE
+      parent_id uuid := (args ->> 'id')::uuid;
+      page_limit int := hedgerow.page_limit(args);
+      after_at timestamptz := '-infinity';
+      after_id uuid := '00000000-0000-0000-0000-000000000000';
+      page_offset bigint := 0;
+      keys text[];
+      items json;
+      fetched bigint;
+      next_cursor text;
+    BEGIN
+      -- Addressed by id, as the parent's single read is: an unlisted parent and what inherits
+      -- from it are visible to whoever has the id.
+      PERFORM hedgerow.address(parent_id);
+      IF NOT EXISTS (SELECT FROM @parent_table@ t WHERE t.id = parent_id) THEN
+        PERFORM hedgerow.fail(404, 'NOT_FOUND', '@parent_kind@ not found');
+      END IF;
+      IF args ? 'cursor' THEN
+        SELECT c.keys, c.page_offset INTO keys, page_offset
+          FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,uuid}') c;
+        after_at := keys[1];
+        after_id := keys[2];
+      END IF;
+      @child_page@
+      RETURN hedgerow.page(items, (SELECT count(*) FROM @table@ t WHERE t.@parent_column@ = parent_id),
+                           page_limit, page_offset, CASE WHEN fetched > page_limit THEN next_cursor END);
+    END
+    $fn$;
+    GRANT EXECUTE ON FUNCTION api.list_@plural@_of_@parent_kind@(jsonb) TO hedgerow_anon, hedgerow_user;
+  $sql$, '@child_page@', hedgerow.page_statement('t.@parent_column@ = parent_id', descending => false)), vars);
+  PERFORM hedgerow.route('GET', format('/api/%s/{id}/%s', vars ->> 'parent_plural', k.plural),
+                         format('api.list_%s_of_%s(jsonb)', k.plural, k.parent_kind)::regprocedure,
+                         format('The %s of a %s that the caller may see, oldest first', k.plural, k.parent_kind),
+                         params => jsonb_build_object('id', hedgerow.uuid_schema()), query => hedgerow.page_query(),
+                         response => jsonb_build_object('type', 'array', 'items', k.item_schema),
+                         paged => true, share_token => true);
 END
 $$;
 
@@ -443,16 +515,7 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   k hedgerow.kinds := (SELECT k FROM hedgerow.kinds k WHERE k.kind = vars ->> 'kind');
-  page_sql text := $sql$
-        SELECT json_agg(@item@(o.r, p) ORDER BY o.n) FILTER (WHERE o.n <= page_limit), count(*),
-               min(hedgerow.encode_cursor(ARRAY[hedgerow.cursor_time((o.r).@order@), (o.r).id::text],
-                                          page_offset + page_limit)) FILTER (WHERE o.n = page_limit)
-          INTO items, fetched, next_cursor
-          FROM (SELECT t AS r, row_number() OVER (ORDER BY t.@order@ DESC, t.id DESC) AS n
-                  FROM @table@ t
-                 WHERE t.listed @filter@ AND (t.@order@, t.id) < (after_at, after_id)
-                 ORDER BY t.@order@ DESC, t.id DESC LIMIT page_limit + 1) o
-          JOIN data.profiles p ON p.id = (o.r).owner_id;$sql$;
+  page_sql text := hedgerow.page_statement('t.listed @filter@', descending => true);
   pages text;
 BEGIN
   pages := CASE WHEN count_scope IS NULL THEN replace(page_sql, '@filter@', '')

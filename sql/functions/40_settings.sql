@@ -47,22 +47,37 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION api.update_settings(jsonb) TO hedgerow_user;
 
--- The settings routes, whose schemas name every kind (declared once all are registered).
+-- {kind: level} for any of the kinds.
+CREATE FUNCTION hedgerow.defaults_schema() RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  SELECT hedgerow.object_schema(
+    (SELECT jsonb_object_agg(k.kind, hedgerow.visibility_schema(k.parent_kind IS NOT NULL)) FROM hedgerow.kinds k))
+$$;
+
+-- The caller's defaults as answered: a level for every kind (which is why it is made once
+-- every kind is registered).
+CREATE FUNCTION hedgerow.settings_schema() RETURNS jsonb
+LANGUAGE sql STABLE
+AS $$
+  SELECT hedgerow.object_schema(
+    jsonb_build_object('defaults', hedgerow.defaults_schema()
+                                   || jsonb_build_object('required', (SELECT jsonb_agg(k.kind) FROM hedgerow.kinds k)),
+                       'updated_at', hedgerow.time_schema()),
+    '{defaults, updated_at}')
+$$;
+
+-- The settings routes (declared once every kind is registered).
 CREATE FUNCTION hedgerow.settings_routes() RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
-DECLARE
-  defaults jsonb := hedgerow.object_schema(
-    (SELECT jsonb_object_agg(k.kind, hedgerow.visibility_schema(k.parent_kind IS NOT NULL)) FROM hedgerow.kinds k));
-  settings jsonb := hedgerow.object_schema(
-    jsonb_build_object('defaults', defaults || jsonb_build_object('required', (SELECT jsonb_agg(k.kind) FROM hedgerow.kinds k)),
-                       'updated_at', hedgerow.time_schema()),
-    '{defaults, updated_at}');
 BEGIN
   PERFORM hedgerow.route('GET', '/api/settings', 'api.get_settings(jsonb)',
-    'The caller''s default visibility for new resources of each kind', auth => 'user', response => settings);
+    'The caller''s default visibility for new resources of each kind', auth => 'user',
+    response => hedgerow.settings_schema());
   PERFORM hedgerow.route('PATCH', '/api/settings', 'api.update_settings(jsonb)',
     'Change the caller''s defaults (kinds left out stay)', auth => 'user',
-    body => hedgerow.object_schema(jsonb_build_object('defaults', defaults)), response => settings);
+    body => hedgerow.object_schema(jsonb_build_object('defaults', hedgerow.defaults_schema())),
+    response => hedgerow.settings_schema());
 END
 $$;

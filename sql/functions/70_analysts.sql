@@ -118,7 +118,7 @@ SELECT hedgerow.seal('access_log', 'SETOF data.access_log', 'SELECT a.* FROM dat
   'Who read your mapped user''s resources, how and when.');
 
 SELECT hedgerow.seal('public_counts', 'SETOF data.public_counts', 'SELECT c.* FROM data.public_counts c',
-  'How many things of each kind are public (scope ''''), and per scope (sessions: per track).');
+  'How many things of each kind are public (scope ''''), and per value of the kind''s count scope, if it has one.');
 
 SELECT hedgerow.seal('default_visibility', 'SETOF data.default_visibility', 'SELECT d.* FROM data.default_visibility d',
   'Your mapped user''s default visibility for new resources, per kind.');

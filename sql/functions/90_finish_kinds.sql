@@ -153,6 +153,19 @@ BEGIN
                             ' UNION ALL ')
             FROM hedgerow.kinds x));
 
+  -- Everything a user owns, {plural: [item, ...]} (GET /api/auth/export), read under their
+  -- own policies.
+  EXECUTE format($sql$
+    CREATE FUNCTION hedgerow.owned_by(me uuid) RETURNS json
+    LANGUAGE sql STABLE
+    AS $fn$ SELECT json_build_object(%s) $fn$;
+    GRANT EXECUTE ON FUNCTION hedgerow.owned_by(uuid) TO hedgerow_user;
+  $sql$, (SELECT string_agg(format(
+              '%L, (SELECT coalesce(json_agg(%s(t, p) ORDER BY t.created_at, t.id), ''[]'') FROM %s t '
+              'JOIN data.profiles p ON p.id = t.owner_id WHERE t.owner_id = me)',
+              x.plural, hedgerow.qualified(x.item_builder), hedgerow.qualified(x.table_name)), ', ' ORDER BY x.plural)
+            FROM hedgerow.kinds x));
+
   FOR child IN SELECT * FROM hedgerow.kinds c WHERE c.parent_kind IS NOT NULL LOOP
     k := (SELECT p FROM hedgerow.kinds p WHERE p.kind = child.parent_kind);
     PERFORM hedgerow.generate($sql$
@@ -183,5 +196,6 @@ BEGIN
   END LOOP;
   PERFORM hedgerow.generate_analyst_views();
   PERFORM hedgerow.settings_routes();
+  PERFORM hedgerow.account_routes();
 END
 $$;

@@ -4,6 +4,18 @@
 -- child kind (21_books.sql). Its table, data.shelves, predates kind files (V3, V7).
 -- =====================================================================
 
+-- How many public books a shelf has (over books_listed_by_parent, the index alone). A
+-- function, not a sub-select in shelf_json: a SQL function with a sub-select is never inlined
+-- into its caller, and runs as a statement of its own for every shelf of a list.
+CREATE FUNCTION hedgerow.public_book_count(shelf uuid) RETURNS bigint
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+  RETURN (SELECT count(*) FROM data.books b WHERE b.shelf_id = shelf AND b.listed);
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.public_book_count(uuid) TO hedgerow_anon, hedgerow_user;
+
 -- A shelf in lists (the seed's shape): {id, user_id, username, name, book_count,
 -- privacy_level, updated_at}, with `visibility` beside its alias. book_count counts public
 -- books only.
@@ -12,22 +24,28 @@ LANGUAGE sql STABLE
 AS $$
   SELECT json_build_object(
     'id', sh.id, 'kind', 'shelf', 'user_id', sh.owner_id, 'username', owner.username, 'name', sh.name,
-    'book_count', (SELECT count(*) FROM data.books b WHERE b.shelf_id = sh.id AND b.listed),
+    'book_count', hedgerow.public_book_count(sh.id),
     'visibility', sh.visibility, 'privacy_level', sh.visibility,
     'owner', json_build_object('username', owner.username, 'display_name', owner.display_name),
     'created_at', sh.created_at, 'updated_at', sh.updated_at)
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.shelf_json(data.shelves, data.profiles) TO hedgerow_anon, hedgerow_user;
 
--- A shelf with the books the caller may see on it, oldest first. (plpgsql: the book kind's
--- builder is registered after its parent.)
+-- A shelf with the first 100 books the caller may see on it, oldest first; books_truncated
+-- says there are more (GET /api/shelves/{id}/books pages through all). (plpgsql: the book
+-- kind's builder is registered after its parent.)
 CREATE FUNCTION hedgerow.shelf_detail(sh data.shelves, owner data.profiles) RETURNS json
 LANGUAGE plpgsql STABLE
 AS $$
+DECLARE
+  embedded constant int := 100;
+  books jsonb := (SELECT coalesce(jsonb_agg(hedgerow.book_json(first.b, owner) ORDER BY first.n), '[]')
+                    FROM (SELECT b, row_number() OVER (ORDER BY b.created_at, b.id) AS n
+                            FROM data.books b WHERE b.shelf_id = sh.id
+                           ORDER BY b.created_at, b.id LIMIT embedded + 1) first);
 BEGIN
   RETURN (hedgerow.shelf_json(sh, owner)::jsonb
-          || jsonb_build_object('books', (SELECT coalesce(jsonb_agg(hedgerow.book_json(b, owner) ORDER BY b.created_at, b.id), '[]')
-                                            FROM data.books b WHERE b.shelf_id = sh.id)))::json;
+          || jsonb_build_object('books', books - embedded, 'books_truncated', jsonb_array_length(books) > embedded))::json;
 END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.shelf_detail(data.shelves, data.profiles) TO hedgerow_anon, hedgerow_user;
@@ -69,8 +87,10 @@ SELECT hedgerow.register_kind(
   detail_builder => 'hedgerow.shelf_detail(data.shelves, data.profiles)',
   page_builder => 'hedgerow.shelf_html(data.shelves)',
   item_schema => hedgerow.shelf_schema(),
-  detail_schema => hedgerow.object_schema(hedgerow.shelf_fields_schema() || '{"books": {"type": "array", "items": {"type": "object"}}}',
-    '{id, kind, user_id, username, name, book_count, visibility, privacy_level, owner, created_at, updated_at, books}'),
+  detail_schema => hedgerow.object_schema(hedgerow.shelf_fields_schema()
+                                          || '{"books": {"type": "array", "items": {"type": "object"}, "maxItems": 100},
+                                               "books_truncated": {"type": "boolean"}}',
+    '{id, kind, user_id, username, name, book_count, visibility, privacy_level, owner, created_at, updated_at, books, books_truncated}'),
   list_order => 'updated_at', default_visibility => 'public',
   signup_call => 'Sign up to build your own shelves');
 
@@ -129,11 +149,19 @@ GRANT EXECUTE ON FUNCTION hedgerow.like_escape(text) TO hedgerow_anon, hedgerow_
 -- public shelves only, whose names and times anyone may read anyway. PostgreSQL still hides
 -- column statistics from non-leakproof operators under row-level security, so the planner
 -- cannot tell a rare word from a common one; the count tells, and picks the page's query.
+--
+-- Plans are made for each call's pattern (force_custom_plan; requests otherwise run on
+-- generic plans): counting a common word's matches is cheapest by reading shelves until 1,001
+-- have matched, a rare word's through the trigram index, and only the pattern's statistics
+-- tell which.
 CREATE FUNCTION hedgerow.public_shelves_named_like(pattern text, after_at timestamptz, after_id uuid,
                                                    page_limit int, page_offset int,
                                                    OUT ids uuid[], OUT matches bigint, OUT capped boolean)
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' SET plan_cache_mode = force_custom_plan
 AS $$
+DECLARE
+  shelf record;
+  skipped int := 0;
 BEGIN
   matches := (SELECT count(*) FROM (SELECT FROM data.shelves sh WHERE sh.name ILIKE pattern AND sh.listed
                                      LIMIT 1001) counted);
@@ -143,14 +171,23 @@ BEGIN
     ids := ARRAY(SELECT sh.id FROM data.shelves sh
                   WHERE sh.name ILIKE pattern AND sh.listed AND (sh.updated_at, sh.id) < (after_at, after_id)
                   ORDER BY sh.updated_at DESC, sh.id DESC LIMIT page_limit OFFSET page_offset);
-  ELSE
-    -- Many: walk public shelves newest first and keep those that match; the name comes from a
-    -- subquery so that the planner cannot choose the trigram index instead.
-    ids := ARRAY(SELECT sh.id FROM data.shelves sh
-                  WHERE sh.listed AND (SELECT sh.name) ILIKE pattern AND (sh.updated_at, sh.id) < (after_at, after_id)
-                  ORDER BY sh.updated_at DESC, sh.id DESC LIMIT page_limit OFFSET page_offset);
-    matches := greatest(1000, page_offset + cardinality(ids));
+    RETURN;
   END IF;
+  -- Many: walk public shelves newest first (a loop's query is planned to start fast: down the
+  -- index, whatever the pattern's estimate) and keep those that match.
+  ids := '{}';
+  FOR shelf IN SELECT sh.id, sh.name FROM data.shelves sh
+                WHERE sh.listed AND (sh.updated_at, sh.id) < (after_at, after_id)
+                ORDER BY sh.updated_at DESC, sh.id DESC LOOP
+    CONTINUE WHEN shelf.name NOT ILIKE pattern;
+    IF skipped < page_offset THEN
+      skipped := skipped + 1;
+      CONTINUE;
+    END IF;
+    ids := ids || shelf.id;
+    EXIT WHEN cardinality(ids) = page_limit;
+  END LOOP;
+  matches := greatest(1000, page_offset + cardinality(ids));
 END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.public_shelves_named_like(text, timestamptz, uuid, int, int) TO hedgerow_anon, hedgerow_user;

@@ -8,7 +8,7 @@ use super::CliResult;
 use crate::auth::JwtConfig;
 use crate::config::Config;
 use crate::db::{PgTarget, databases::Databases, embedded::Embedded, routes::ReloadOn};
-use crate::http::{server, service::App};
+use crate::http::{demo::DemoSignIn, server, service::App};
 
 pub async fn run() -> CliResult {
     let config = Config::from_env()?;
@@ -38,6 +38,7 @@ pub async fn run() -> CliResult {
             );
         }
     };
+    let demo = DemoSignIn::allowed(&config).then(|| DemoSignIn::new(jwt.clone()));
     let verifier = jwt.verifier();
     verifier
         .load_keys()
@@ -60,15 +61,21 @@ pub async fn run() -> CliResult {
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let reload_on = ReloadOn::for_pooler(config.pooler, config.routes_poll);
     let routes = crate::db::routes::start(databases.primary(), target, reload_on).await?;
-    let app = Arc::new(App::new(databases, verifier, &config, routes));
+    let mut app = App::new(databases, verifier, &config, routes);
+    if let Some(demo) = demo {
+        app = app.with_demo_sign_in(demo);
+    }
+    let app = Arc::new(app);
     tracing::info!(address = %listener.local_addr()?, "hedgerow is serving");
     if let Some(embedded) = &embedded {
         eprintln!(
             "hedgerow is serving http://{} on an embedded PostgreSQL (data in {}).\n\
              Mint a token:  hedgerow token --sub $(cat /proc/sys/kernel/random/uuid)\n\
-             Then:          curl -H \"Authorization: Bearer $TOKEN\" http://{}/api/auth/profile",
+             Then:          curl -H \"Authorization: Bearer $TOKEN\" http://{}/api/auth/profile\n\
+             Or try the demo app in a browser: http://{}/app/",
             config.listen,
             embedded.data_dir.display(),
+            config.listen,
             config.listen
         );
     }

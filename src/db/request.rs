@@ -21,12 +21,16 @@ use super::{ConnectError, pooler::Pooler};
 /// function or policy reads — server settings included: per transaction, so no session
 /// state is needed (poolers that share server connections between clients cannot mix them
 /// up). JIT is off: on million-row tables the estimated costs pass jit_above_cost and
-/// compiling took 1.4 s of a 0.7 ms feed page.
+/// compiling took 1.4 s of a 0.7 ms feed page. Plans are generic: each statement of the API's
+/// functions is planned once per connection instead of for every call's values (planning
+/// was most of a feed page's time); a function whose plan must follow its values says so
+/// with its own plan_cache_mode.
 const SET_CONTEXT: &str = "SELECT set_config('role', $1, true), \
      set_config('request.user_id', $2, true), set_config('request.ip', $3, true), \
      set_config('request.share_token', $4, true), set_config('statement_timeout', $5, true), \
      set_config('hedgerow.public_url', $6, true), set_config('hedgerow.signup_url', $7, true), \
-     set_config('hedgerow.truncate_ips', $8, true), set_config('jit', 'off', true)";
+     set_config('hedgerow.truncate_ips', $8, true), set_config('jit', 'off', true), \
+     set_config('plan_cache_mode', 'force_generic_plan', true)";
 
 /// What the transaction knows about the request.
 #[derive(Debug, Clone)]

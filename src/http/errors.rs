@@ -30,7 +30,7 @@ pub enum ApiError {
     Input(#[from] InputError),
     #[error(transparent)]
     Invalid(#[from] Invalid),
-    #[error("too many requests with share tokens from this address; try again later")]
+    #[error("too many requests with share tokens from this network; try again later")]
     RateLimited(std::time::Duration),
     #[error(transparent)]
     Request(#[from] RequestError),

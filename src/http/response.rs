@@ -18,14 +18,29 @@ pub fn json(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
     response
 }
 
+/// Sent with every page rendered from the database: it runs no script and loads nothing, may
+/// not be framed (clickjacking) and sends no referrer.
+const PAGE_HEADERS: &[(header::HeaderName, &str)] = &[
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "no-referrer"),
+];
+
 /// An HTML page.
 pub fn html(status: StatusCode, page: impl Into<Bytes>) -> Response<Body> {
     let mut response = Response::new(Full::new(page.into()));
     *response.status_mut() = status;
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/html; charset=utf-8"),
     );
+    for (name, value) in PAGE_HEADERS {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    }
     response
 }
 
@@ -43,6 +58,13 @@ pub fn html_failure(status: StatusCode, message: &str) -> Response<Body> {
              <body><h1>{reason}</h1><p>{escaped}</p></body></html>"
         ),
     )
+}
+
+/// An answer without a body.
+pub fn empty(status: StatusCode) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = status;
+    response
 }
 
 /// `{"data": payload, "error": null}`.

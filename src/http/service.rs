@@ -14,12 +14,15 @@ use hyper::{HeaderMap, Method, Request, Response, StatusCode, body::Incoming, he
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::assets;
 use super::client_ip::TrustedProxies;
+use super::cors::CorsOrigins;
+use super::demo::{self, DemoSignIn};
 use super::errors::ApiError;
 use super::input::{MAX_BODY_BYTES, parse_body, refuse_nul, refuse_nul_in_query};
 use super::rate_limit::RateLimiter;
 use super::response::{self, Body};
-use super::routes::{self, Auth, Match, Params, Route};
+use super::routes::{self, Auth, Match, Params, Route, RouteTable};
 use crate::auth::{Caller, Verifier};
 use crate::config::Config;
 use crate::db::databases::Databases;
@@ -31,9 +34,11 @@ pub struct App {
     databases: Databases,
     verifier: Verifier,
     trusted_proxies: TrustedProxies,
+    cors: CorsOrigins,
     server: Arc<ServerSettings>,
     share_rate_limit: Option<RateLimiter>,
     routes: SharedRoutes,
+    demo: Option<DemoSignIn>,
 }
 
 impl App {
@@ -47,16 +52,25 @@ impl App {
             databases,
             verifier,
             trusted_proxies: config.trusted_proxies.clone(),
+            cors: config.cors_origins.clone(),
             server: Arc::new(config.server_settings()),
             share_rate_limit: (config.share_rate_limit > 0)
-                .then(|| RateLimiter::new(config.share_rate_limit)),
+                .then(|| RateLimiter::new("share", config.share_rate_limit)),
             routes,
+            demo: None,
         }
     }
 
     /// Closes the database pools (at shutdown, once requests have finished).
     pub fn close_databases(&self) {
         self.databases.close();
+    }
+
+    /// Lets the demo app's "sign in as a demo user" mint tokens (only `serve` on the embedded
+    /// default at a loopback address calls this; see [`DemoSignIn::allowed`]).
+    pub fn with_demo_sign_in(mut self, demo: DemoSignIn) -> Self {
+        self.demo = Some(demo);
+        self
     }
 }
 
@@ -70,6 +84,7 @@ pub async fn handle(
     let request_id = request_id(request.headers());
     let method = request.method().clone();
     let anonymous = !request.headers().contains_key(header::AUTHORIZATION);
+    let origin = request.headers().get(header::ORIGIN).cloned();
     let outcome = dispatch(&app, peer, request).await;
     let mut response = match outcome.result {
         Ok(response) => response,
@@ -79,6 +94,26 @@ pub async fn handle(
     let headers = response.headers_mut();
     if let Ok(value) = header::HeaderValue::from_str(&request_id) {
         headers.insert("x-request-id", value);
+    }
+    // Answers hold private data or share tokens unless a route says otherwise: no cache keeps
+    // them (clients revalidate with ETag and If-None-Match themselves).
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(header::HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    app.cors.decorate(origin.as_ref(), headers);
+    if let Some(fields) = &outcome.rate_limit {
+        for (name, value) in [
+            ("ratelimit-policy", &fields.policy),
+            ("ratelimit", &fields.status),
+        ] {
+            if let Ok(value) = header::HeaderValue::from_str(value) {
+                headers.insert(name, value);
+            }
+        }
     }
     if outcome.carries_share_token {
         for (name, value) in SHARE_HEADERS {
@@ -108,7 +143,6 @@ pub async fn handle(
 const SHARE_HEADERS: &[(&str, &str)] = &[
     ("referrer-policy", "no-referrer"),
     ("x-robots-tag", "noindex"),
-    ("cache-control", "no-store"),
 ];
 
 /// What became of a request.
@@ -117,7 +151,15 @@ struct Outcome {
     label: String,
     html: bool,
     carries_share_token: bool,
+    /// Where the caller stands with the rate limit that applied, if one did.
+    rate_limit: Option<RateLimitFields>,
     result: Result<Response<Body>, ApiError>,
+}
+
+/// The RateLimit-Policy and RateLimit fields of an answer.
+struct RateLimitFields {
+    policy: String,
+    status: String,
 }
 
 impl Outcome {
@@ -126,6 +168,7 @@ impl Outcome {
             label: label.to_string(),
             html: false,
             carries_share_token: false,
+            rate_limit: None,
             result: Ok(response),
         }
     }
@@ -135,6 +178,7 @@ impl Outcome {
             label: "unmatched".to_string(),
             html: false,
             carries_share_token: false,
+            rate_limit: None,
             result: Err(error),
         }
     }
@@ -165,14 +209,43 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
     };
     let path = request.uri().path().to_string();
     let table = app.routes.load_full();
+    if method == Method::OPTIONS {
+        return options(app, &table, &path, request.headers());
+    }
     if let Some(&(builtin, _)) = routes::BUILTIN_PATHS.iter().find(|(p, _)| *p == path) {
         let response = match (method == Method::GET, builtin) {
             (false, _) => return Outcome::unmatched(ApiError::WrongMethod(vec![Method::GET])),
             (true, "/health") => response::data(StatusCode::OK, json!({ "status": "ok" })),
             (true, "/ready") => ready(&app.databases).await,
-            (true, _) => response::json(StatusCode::OK, table.openapi.clone()),
+            (true, _) => {
+                let mut document = response::json(StatusCode::OK, table.openapi.clone());
+                document.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static("no-cache"),
+                );
+                document
+            }
         };
         return Outcome::builtin(builtin, response);
+    }
+    if path == demo::PATH {
+        let (parts, body) = request.into_parts();
+        let body = match Limited::new(body, 1024).collect().await {
+            Ok(body) => body.to_bytes(),
+            Err(_) => return Outcome::unmatched(ApiError::BodyTooLarge),
+        };
+        let response = demo::answer(app.demo.as_ref(), &method, &parts.headers, &body);
+        return Outcome::builtin(demo::PATH, response);
+    }
+    if assets::is_web_path(&path) {
+        return match (
+            method == Method::GET,
+            assets::serve(&path, request.headers()),
+        ) {
+            (false, _) => Outcome::unmatched(ApiError::WrongMethod(vec![Method::GET])),
+            (true, Some(response)) => Outcome::builtin("/ui, /app", response),
+            (true, None) => Outcome::unmatched(ApiError::NoRoute),
+        };
     }
     // A bad token is a 401 before anything else, the database included.
     let caller = match app
@@ -194,25 +267,45 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok());
             let ip = app.trusted_proxies.client_ip(peer.ip(), forwarded_for);
-            let limited = match &app.share_rate_limit {
-                Some(limiter) if !token.is_empty() => limiter.check(ip).err(),
-                _ => None,
-            };
             let carries_share_token = !token.is_empty();
-            let result = match limited {
-                Some(retry_after) => Err(ApiError::RateLimited(retry_after)),
-                None => call_route(app, caller, ip, route, params, token, request).await,
+            let limited = app
+                .share_rate_limit
+                .as_ref()
+                .filter(|_| carries_share_token)
+                .map(|limiter| (limiter, limiter.take(ip)));
+            let result = match &limited {
+                Some((_, standing)) if standing.refused_for.is_some() => Err(
+                    ApiError::RateLimited(standing.refused_for.unwrap_or_default()),
+                ),
+                _ => call_route(app, caller, ip, route, params, token, request).await,
             };
             Outcome {
                 label: route.pattern.clone(),
                 html: route.html,
                 carries_share_token,
+                rate_limit: limited.map(|(limiter, standing)| RateLimitFields {
+                    policy: limiter.policy(),
+                    status: limiter.status(&standing),
+                }),
                 result,
             }
         }
         Match::WrongMethod(methods) => Outcome::unmatched(ApiError::WrongMethod(methods)),
         Match::NotFound => Outcome::unmatched(ApiError::NoRoute),
     }
+}
+
+/// OPTIONS on a path: which methods it takes, or a CORS preflight's answer.
+fn options(app: &App, table: &RouteTable, path: &str, headers: &HeaderMap) -> Outcome {
+    let methods = if routes::BUILTIN_PATHS.iter().any(|(p, _)| *p == path) {
+        vec![Method::GET]
+    } else {
+        match table.find(&Method::OPTIONS, path) {
+            Match::WrongMethod(methods) => methods,
+            Match::Found(..) | Match::NotFound => return Outcome::unmatched(ApiError::NoRoute),
+        }
+    };
+    Outcome::builtin("OPTIONS", app.cors.options(headers, &methods))
 }
 
 async fn ready(databases: &Databases) -> Response<Body> {

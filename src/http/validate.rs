@@ -78,8 +78,15 @@ impl Checker {
             }
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or_default();
+                // A missing field's code is the one its own schema names, as for a bad value.
+                let object = error.schema_path().as_str().trim_end_matches("/required");
+                let code = self
+                    .schema
+                    .pointer(&format!("{object}/properties/{name}/x-error-code"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("VALIDATION_ERROR");
                 return Invalid {
-                    code: "VALIDATION_ERROR".into(),
+                    code: code.into(),
                     message: format!("{} is required", field_name(&format!("/{name}"), place)),
                 };
             }

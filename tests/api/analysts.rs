@@ -4,7 +4,7 @@
 use serde_json::json;
 use tokio_postgres::error::SqlState;
 
-use crate::helpers::{TestApp, hedgerow_cli, spawn_app};
+use crate::helpers::{TestApp, hedgerow_cli, spawn_app, test_server};
 use crate::sessions::create_session;
 
 fn hedgerow(app: &TestApp, args: &[&str]) -> std::process::Output {
@@ -406,4 +406,140 @@ async fn a_password_from_stdin_is_used_and_never_printed() {
         .unwrap()
         .get(0);
     assert_eq!(me, name);
+}
+
+async fn show(client: &tokio_postgres::Client, setting: &str) -> String {
+    client
+        .query_one(&format!("SHOW {setting}"), &[])
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test]
+async fn each_analyst_login_has_limits_it_cannot_lift_and_flags_change_them() {
+    let app = spawn_app().await;
+    // The defaults.
+    let plain = add_analyst(&app, &unique("plain"), None).await;
+    assert_eq!(show(&plain, "statement_timeout").await, "1min");
+    assert_eq!(
+        show(&plain, "idle_in_transaction_session_timeout").await,
+        "5min"
+    );
+    assert_eq!(show(&plain, "temp_file_limit").await, "1GB");
+
+    let name = unique("limited");
+    let limited = add_analyst_with(
+        &app,
+        &name,
+        &[
+            "--statement-timeout",
+            "1s",
+            "--idle-timeout",
+            "30s",
+            "--temp-file-limit",
+            "64MB",
+            "--connection-limit",
+            "1",
+            "--privacy-budget",
+            "3",
+        ],
+    )
+    .await;
+    assert_eq!(show(&limited, "statement_timeout").await, "1s");
+    assert_eq!(
+        show(&limited, "idle_in_transaction_session_timeout").await,
+        "30s"
+    );
+    assert_eq!(show(&limited, "temp_file_limit").await, "64MB");
+    let error = limited.query("SELECT pg_sleep(3)", &[]).await.unwrap_err();
+    assert_eq!(error.code(), Some(&SqlState::QUERY_CANCELED), "{error:?}");
+    // The temp-file limit is a superuser's setting: the analyst may not raise it.
+    let error = limited
+        .batch_execute("SET temp_file_limit = -1")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.code(),
+        Some(&SqlState::INSUFFICIENT_PRIVILEGE),
+        "{error:?}"
+    );
+    // One connection at most: a second login is refused while the first is open.
+    let admin = app.admin().await;
+    admin
+        .batch_execute(&format!("ALTER ROLE {name} PASSWORD 'second-login'"))
+        .await
+        .unwrap();
+    let second = tokio_postgres::connect(
+        &format!(
+            "host=127.0.0.1 port={} user={name} password=second-login dbname={}",
+            test_server().admin_config("postgres").get_ports()[0],
+            app.database
+        ),
+        tokio_postgres::NoTls,
+    )
+    .await;
+    let error = second.err().expect("a second connection was let in");
+    assert_eq!(
+        error.code(),
+        Some(&SqlState::TOO_MANY_CONNECTIONS),
+        "{error:?}"
+    );
+    let budget: f64 = limited
+        .query_one("SELECT privacy_budget::float8 FROM me", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(budget, 3.0);
+}
+
+/// The SQL statements of the code block after `heading` in a document of docs/.
+fn documented_statements(document: &str, heading: &str) -> Vec<String> {
+    let path = format!("{}/docs/{document}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let section = &text[text
+        .find(heading)
+        .unwrap_or_else(|| panic!("{path} has no {heading:?}"))..];
+    let block = section
+        .split("```sql\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    block
+        .split(";\n")
+        .map(|statement| {
+            statement
+                .lines()
+                .filter(|line| !line.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .filter(|statement| !statement.trim().is_empty())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_documented_analyst_queries_run_as_written() {
+    let app = spawn_app().await;
+    let owner = app.user("doc_driver").await;
+    create_session(
+        &app,
+        &owner,
+        json!({ "track": "Spa", "laps": [120000], "is_public": true }),
+    )
+    .await;
+    let statements = documented_statements("ANALYSTS.md", "## Worked examples");
+    assert!(statements.len() >= 5, "{statements:?}");
+    let analyst = add_analyst(&app, &unique("docs"), Some("doc_driver")).await;
+    for statement in statements {
+        let rows = analyst
+            .query(&statement, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{statement}\n{e:?}"));
+        if statement.contains("leaderboards") || statement.contains("public_sessions_per_track") {
+            assert!(!rows.is_empty(), "{statement}");
+        }
+    }
 }

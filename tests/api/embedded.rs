@@ -1,6 +1,7 @@
 //! The README's first command: `hedgerow serve` with no DATABASE_URL runs on an embedded
 //! cluster, keeps its data across restarts, mints working tokens, and stops its cluster on
-//! SIGTERM — and logs requests without their credentials or share tokens.
+//! SIGTERM — and logs requests without their credentials or share tokens; it alone offers
+//! the demo app a demo sign-in.
 
 use std::{
     net::TcpListener,
@@ -201,6 +202,41 @@ async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() 
     .await;
     assert_eq!(profile.status, StatusCode::OK);
     assert_eq!(profile.body["data"]["username"], "embedded");
+    demo_sign_in_is_offered_to_loopback_pages(&http, &base).await;
     terminate(server);
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// The embedded default at a loopback address mints demo tokens for the demo app, and only
+/// for its own pages: a rebound host name or another site's page gets a 403.
+async fn demo_sign_in_is_offered_to_loopback_pages(http: &reqwest::Client, base: &str) {
+    let url = format!("{base}/app/demo-token");
+    let offer = reply(http.get(&url).send().await.unwrap()).await;
+    assert_eq!(offer.body["data"]["available"], true);
+    let ask = |name: &str| http.post(&url).json(&json!({ "username": name }));
+    for refused in [
+        ask("demo_ada").header("host", "rebound.example:3000"),
+        ask("demo_ada").header("origin", "https://evil.example"),
+    ] {
+        let refused = reply(refused.send().await.unwrap()).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(refused.code(), "DEMO_SIGN_IN_DISABLED");
+    }
+    let invalid = reply(ask("Not A Name").send().await.unwrap()).await;
+    assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
+    assert_eq!(invalid.code(), "INVALID_USERNAME");
+    let minted = reply(ask("demo_ada").send().await.unwrap()).await;
+    assert_eq!(minted.status, StatusCode::OK);
+    assert_eq!(minted.header("cache-control"), Some("no-store"));
+    let token = minted.body["data"]["token"].as_str().unwrap();
+    let created = reply(
+        http.post(format!("{base}/api/auth/profile"))
+            .bearer_auth(token)
+            .json(&json!({ "username": "demo_ada" }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
 }

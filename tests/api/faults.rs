@@ -230,7 +230,7 @@ async fn shutdown_finishes_requests_in_flight_and_takes_no_new_ones() {
 }
 
 #[tokio::test]
-async fn share_token_requests_are_rate_limited_per_client_address() {
+async fn share_token_requests_are_rate_limited_per_client_network() {
     let app = spawn_app_with(|config| {
         config.share_rate_limit = 3;
         config.trusted_proxies = "127.0.0.1".parse().unwrap();
@@ -242,10 +242,18 @@ async fn share_token_requests_are_rate_limited_per_client_address() {
             .header("x-forwarded-for", ip)
             .send()
     };
-    for _ in 0..3 {
+    for left in [2, 1, 0] {
+        let answer = reply(get("guess", "198.51.100.1").await.unwrap()).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND);
+        // Where the caller stands, in the IETF RateLimit fields.
         assert_eq!(
-            get("guess", "198.51.100.1").await.unwrap().status(),
-            StatusCode::NOT_FOUND
+            answer.header("ratelimit-policy"),
+            Some("\"share\";q=3;w=60")
+        );
+        let status = answer.header("ratelimit").unwrap();
+        assert!(
+            status.starts_with(&format!("\"share\";r={left};t=")),
+            "{status}"
         );
     }
     let limited = reply(get("guess", "198.51.100.1").await.unwrap()).await;
@@ -253,6 +261,25 @@ async fn share_token_requests_are_rate_limited_per_client_address() {
     assert_eq!(limited.code(), "RATE_LIMITED");
     let wait: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=20).contains(&wait), "{wait}");
+    assert!(
+        limited
+            .header("ratelimit")
+            .unwrap()
+            .starts_with("\"share\";r=0;t=")
+    );
+    // An IPv6 /64 is one client: new addresses in it share its bucket; the next /64 does not.
+    for _ in 0..3 {
+        let answer = get("guess", "2001:db8:5:6::1").await.unwrap();
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    }
+    for rotated in ["2001:db8:5:6::2", "2001:db8:5:6:abcd:ef01:2345:6789"] {
+        let answer = get("guess", rotated).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::TOO_MANY_REQUESTS, "{rotated}");
+    }
+    assert_eq!(
+        get("guess", "2001:db8:5:7::1").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
     let page = app
         .http
         .get(format!("{}/shared/guess", app.address))
@@ -274,4 +301,5 @@ async fn share_token_requests_are_rate_limited_per_client_address() {
         .await
         .unwrap();
     assert_eq!(plain.status(), StatusCode::OK);
+    assert!(!plain.headers().contains_key("ratelimit"));
 }

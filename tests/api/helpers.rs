@@ -18,7 +18,7 @@ use hedgerow::{
         migrate,
         routes::ReloadOn,
     },
-    http::{server, service::App},
+    http::{demo::DemoSignIn, server, service::App},
     secret::random_hex,
 };
 use reqwest::{Method, StatusCode};
@@ -197,7 +197,7 @@ async fn start_test_server() -> TestServer {
             None,
         ),
         Err(_) => {
-            let dir = throwaway_dir("test");
+            let dir = throwaway_dir();
             let options = ClusterOptions {
                 admin_password: random_hex(16),
                 preferred_port: None,
@@ -265,22 +265,26 @@ pub fn hedgerow_cli(database: &str, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-/// A directory for this run's `purpose` (`test`: the shared cluster), in the system temp dir
-/// (reachable by the postgres user when tests run as root); directories of earlier runs whose
-/// process is gone (killed before its exit cleanup ran) are removed.
-pub fn throwaway_dir(purpose: &str) -> PathBuf {
+/// A directory for this run's cluster, in the system temp dir (reachable by the postgres
+/// user when tests run as root).
+fn throwaway_dir() -> PathBuf {
+    run_directory("hedgerow-test")
+}
+
+/// `{temp}/{prefix}-{pid}`, made for this test process; those of earlier runs whose process
+/// is gone (killed before its exit cleanup ran) are removed.
+pub fn run_directory(prefix: &str) -> PathBuf {
     let temp = std::env::temp_dir();
-    let prefix = format!("hedgerow-{purpose}-");
     for entry in std::fs::read_dir(&temp).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name.strip_prefix(&prefix)
+        if let Some(pid) = name.strip_prefix(&format!("{prefix}-"))
             && pid.bytes().all(|b| b.is_ascii_digit())
             && !PathBuf::from(format!("/proc/{pid}")).exists()
         {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
-    let dir = temp.join(format!("{prefix}{}", std::process::id()));
+    let dir = temp.join(format!("{prefix}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -344,13 +348,13 @@ pub async fn spawn_app() -> TestApp {
 /// A server on a fresh database with the app kinds of APP_KINDS_DIR migrated in.
 pub async fn spawn_app_with_app_kinds() -> TestApp {
     let database = test_server().fresh_database_with_app_kinds().await;
-    spawn_configured_app(&database, None, |_| {}).await
+    spawn_configured_app(&database, None, false, |_| {}).await
 }
 
 /// A server on a fresh database, with the test configuration changed by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> TestApp {
     let database = test_server().fresh_database().await;
-    spawn_configured_app(&database, None, configure).await
+    spawn_configured_app(&database, None, false, configure).await
 }
 
 /// A server whose token settings are `settings` (environment variable, value), read exactly
@@ -370,7 +374,14 @@ pub async fn spawn_app_with_settings(settings: &[(&str, &str)]) -> TestApp {
 
 /// A server for `database`; `pg` overrides the pool's connection (e.g. an unreachable one).
 pub async fn spawn_app_on(database: &str, pg: Option<impl Into<PgTarget>>) -> TestApp {
-    spawn_configured_app(database, pg.map(Into::into), |_| {}).await
+    spawn_configured_app(database, pg.map(Into::into), false, |_| {}).await
+}
+
+/// A server that offers the demo app's "sign in as a demo user", as `hedgerow serve` does on
+/// its embedded default at a loopback address (tests/api/embedded.rs checks that gate).
+pub async fn spawn_app_with_demo_sign_in() -> TestApp {
+    let database = test_server().fresh_database().await;
+    spawn_configured_app(&database, None, true, |_| {}).await
 }
 
 /// A server for `database` through `pg` (the authenticator's own connection when None), with
@@ -378,6 +389,7 @@ pub async fn spawn_app_on(database: &str, pg: Option<impl Into<PgTarget>>) -> Te
 pub async fn spawn_configured_app(
     database: &str,
     pg: Option<PgTarget>,
+    demo_sign_in: bool,
     configure: impl FnOnce(&mut Config),
 ) -> TestApp {
     let pg = pg.unwrap_or_else(|| {
@@ -413,7 +425,10 @@ pub async fn spawn_configured_app(
     let routes = hedgerow::db::routes::start(databases.primary(), pg, reload_on)
         .await
         .expect("loading the routes");
-    let app = App::new(databases, verifier, &config, routes);
+    let mut app = App::new(databases, verifier, &config, routes);
+    if demo_sign_in {
+        app = app.with_demo_sign_in(DemoSignIn::new(jwt.clone()));
+    }
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let (shutdown, stopped) = oneshot::channel::<()>();

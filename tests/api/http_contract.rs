@@ -1,11 +1,12 @@
-//! The HTTP contract every endpoint shares: envelope, health, readiness, OpenAPI, bad input.
+//! The HTTP contract every endpoint shares: envelope, health, readiness, OpenAPI, bad input,
+//! caching, browser calls from other origins.
 
 use std::str::FromStr;
 
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{reply, spawn_app, spawn_app_on};
+use crate::helpers::{TestApp, reply, spawn_app, spawn_app_on, spawn_app_with};
 
 #[tokio::test]
 async fn health_answers_without_the_database() {
@@ -245,4 +246,213 @@ async fn anonymous_writes_are_401_before_any_validation() {
             reply.body
         );
     }
+}
+
+#[tokio::test]
+async fn api_answers_are_never_stored_by_caches_and_never_sniffed() {
+    let app = spawn_app().await;
+    let owner = app.user("cache_owner").await;
+    let session = crate::sessions::create_session(
+        &app,
+        &owner,
+        serde_json::json!({ "track": "Spa", "visibility": "public" }),
+    )
+    .await;
+    let link = app
+        .post(
+            &format!("/api/sessions/{session}/shares"),
+            Some(&owner.token),
+            serde_json::json!({}),
+        )
+        .await;
+    let token = link.body["data"]["token"].as_str().unwrap().to_string();
+    // Answers with private data, share tokens, errors, and public lists alike.
+    for (reply, what) in [
+        (link, "a new link"),
+        (
+            app.get(
+                &format!("/api/sessions/{session}/shares"),
+                Some(&owner.token),
+            )
+            .await,
+            "links",
+        ),
+        (
+            app.get(
+                &format!("/api/sessions/{session}/share-link"),
+                Some(&owner.token),
+            )
+            .await,
+            "the primary link",
+        ),
+        (
+            app.get(&format!("/api/shared/{token}"), None).await,
+            "a read through a link",
+        ),
+        (
+            app.get("/api/auth/profile", Some(&owner.token)).await,
+            "a profile with its email",
+        ),
+        (app.get("/api/public/sessions", None).await, "the feed"),
+        (app.get("/api/sessions/not-a-uuid", None).await, "an error"),
+    ] {
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{what}");
+        assert_eq!(
+            reply.header("x-content-type-options"),
+            Some("nosniff"),
+            "{what}"
+        );
+    }
+    // The document describes the API, not anyone's data: caches keep it but ask first.
+    let document = app.get("/openapi.json", None).await;
+    assert_eq!(document.header("cache-control"), Some("no-cache"));
+}
+
+/// A CORS preflight from `origin` for a `method` request to `path`.
+async fn preflight(app: &TestApp, path: &str, origin: &str, method: &str) -> reqwest::Response {
+    app.http
+        .request(Method::OPTIONS, format!("{}{path}", app.address))
+        .header("origin", origin)
+        .header("access-control-request-method", method)
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type, if-match",
+        )
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn get_from(app: &TestApp, path: &str, origin: &str) -> reqwest::Response {
+    app.http
+        .get(format!("{}{path}", app.address))
+        .header("origin", origin)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn browser_pages_of_listed_origins_may_call_the_api_and_no_others_may() {
+    let app = spawn_app_with(|config| {
+        config.cors_origins = "https://app.example.com, http://localhost:5173"
+            .parse()
+            .unwrap();
+    })
+    .await;
+    let allowed = preflight(
+        &app,
+        "/api/sessions/0190a5d2-0000-7000-8000-000000000001",
+        "https://app.example.com",
+        "PATCH",
+    )
+    .await;
+    assert_eq!(allowed.status(), StatusCode::NO_CONTENT);
+    let headers = allowed.headers();
+    assert_eq!(
+        headers["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    assert_eq!(
+        headers["access-control-allow-methods"],
+        "GET, PATCH, DELETE"
+    );
+    let asked = headers["access-control-allow-headers"].to_str().unwrap();
+    for header in [
+        "authorization",
+        "content-type",
+        "if-match",
+        "if-none-match",
+        "x-share-token",
+    ] {
+        assert!(asked.contains(header), "{asked}");
+    }
+    assert_eq!(headers["access-control-max-age"], "600");
+    assert!(
+        !headers.contains_key("access-control-allow-credentials"),
+        "hedgerow reads no cookies, so no page may send them"
+    );
+
+    let answer = get_from(&app, "/api/public/sessions", "http://localhost:5173").await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert_eq!(
+        answer.headers()["access-control-allow-origin"],
+        "http://localhost:5173"
+    );
+    assert_eq!(answer.headers()["vary"], "origin");
+    let exposed = answer.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap();
+    for header in ["etag", "location", "ratelimit", "retry-after"] {
+        assert!(exposed.contains(header), "{exposed}");
+    }
+    // Errors are readable too, so the page can show what went wrong.
+    let error = get_from(&app, "/api/sessions/not-a-uuid", "https://app.example.com").await;
+    assert_eq!(error.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+
+    // Other origins (a near miss included) are refused at the preflight and get no grant on
+    // answers, so their pages cannot read them.
+    for origin in [
+        "https://evil.example",
+        "https://app.example.com.evil.example",
+        "null",
+    ] {
+        let refused = preflight(&app, "/api/sessions", origin, "POST").await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{origin}");
+        assert_eq!(reply(refused).await.code(), "CORS_ORIGIN_NOT_ALLOWED");
+        let answer = get_from(&app, "/api/public/sessions", origin).await;
+        assert!(
+            !answer.headers().contains_key("access-control-allow-origin"),
+            "{origin}"
+        );
+        assert_eq!(answer.headers()["vary"], "origin");
+    }
+    let unknown = preflight(&app, "/api/nothing-here", "https://app.example.com", "GET").await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn without_an_allow_list_no_page_of_another_origin_may_read_an_answer() {
+    let app = spawn_app().await;
+    let refused = preflight(
+        &app,
+        "/api/public/sessions",
+        "https://app.example.com",
+        "GET",
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let answer = get_from(&app, "/api/public/sessions", "https://app.example.com").await;
+    assert_eq!(answer.status(), StatusCode::OK);
+    assert!(!answer.headers().contains_key("access-control-allow-origin"));
+    // A plain OPTIONS (no preflight) says which methods a path takes.
+    let options = app
+        .http
+        .request(Method::OPTIONS, format!("{}/api/sessions", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(options.status(), StatusCode::NO_CONTENT);
+    assert_eq!(options.headers()["allow"], "GET, POST");
+
+    let any = spawn_app_with(|config| config.cors_origins = "*".parse().unwrap()).await;
+    let allowed = preflight(
+        &any,
+        "/api/public/sessions",
+        "https://anyone.example",
+        "GET",
+    )
+    .await;
+    assert_eq!(allowed.status(), StatusCode::NO_CONTENT);
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "*");
+    let answer = get_from(&any, "/api/public/sessions", "https://anyone.example").await;
+    assert_eq!(answer.headers()["access-control-allow-origin"], "*");
+    assert!(
+        !answer.headers().contains_key("vary"),
+        "the same answer for every origin"
+    );
 }

@@ -97,14 +97,15 @@ async fn the_key_set_is_fetched_again_when_its_cache_lifetime_ends() {
     let idp = IdentityProvider::start(vec![key.jwk()]).await;
     let app = spawn_app_with_settings(&[
         ("HEDGEROW_JWT_JWKS_URL", &idp.jwks_url),
-        ("HEDGEROW_JWT_JWKS_CACHE", "300ms"),
+        // Long enough that a first request on a busy machine ends well within it.
+        ("HEDGEROW_JWT_JWKS_CACHE", "2s"),
         ("HEDGEROW_JWT_JWKS_MIN_INTERVAL", "100ms"),
     ])
     .await;
     let token = key.sign(&claims(&Uuid::new_v4().to_string()));
     assert_eq!(profile(&app, &token).await.status, StatusCode::NOT_FOUND);
     assert_eq!(idp.fetches(), 1);
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     // A known kid after the lifetime: served with the held keys, refreshed in the background.
     assert_eq!(profile(&app, &token).await.status, StatusCode::NOT_FOUND);
     let deadline = std::time::Instant::now() + Duration::from_secs(5);

@@ -171,3 +171,42 @@ fn the_roles_sql_an_administrator_is_shown_creates_every_role() {
             .contains("CREATE ROLE hedgerow_owner")
     );
 }
+
+#[tokio::test]
+async fn a_held_migration_lock_makes_migrate_give_up_in_time_and_name_the_holder() {
+    let server = test_server();
+    let database = server.fresh_database().await;
+    let holder = connect_config(&server.admin_config(&database)).await;
+    holder
+        .batch_execute(
+            "SET application_name = 'the lock holder'; \
+             SELECT pg_advisory_lock(x'6865646765726f77'::bigint)",
+        )
+        .await
+        .unwrap();
+    let mut client = connect_config(&server.admin_config(&database)).await;
+    let options = migrate::MigrateOptions {
+        lock_timeout: std::time::Duration::from_millis(600),
+        ..Default::default()
+    };
+    let started = std::time::Instant::now();
+    let error = migrate::migrate(&mut client, &options).await.unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "it waited {:?}",
+        started.elapsed()
+    );
+    match &error {
+        MigrateError::LockTimeout { holder, .. } => {
+            assert!(holder.contains("'the lock holder'"), "{holder}")
+        }
+        other => panic!("expected a lock timeout, got {other}"),
+    }
+    assert!(error.to_string().contains("gave up"), "{error}");
+    // Once the holder lets go, migrate runs.
+    holder
+        .batch_execute("SELECT pg_advisory_unlock_all()")
+        .await
+        .unwrap();
+    migrate::migrate(&mut client, &options).await.unwrap();
+}

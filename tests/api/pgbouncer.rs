@@ -51,6 +51,7 @@ async fn app_through(bouncer: &PgBouncer, pooler: Pooler) -> TestApp {
     spawn_configured_app(
         &database,
         Some(through(bouncer, &database).into()),
+        false,
         |config| {
             config.pooler = pooler;
             config.pool_size = 8;

@@ -26,7 +26,7 @@ async fn app_on(pair: &ReplicaPair, max_lag: Duration, replica_port: u16) -> Tes
         pair.primary
             .login_config("hedgerow_authenticator", AUTHENTICATOR_PASSWORD, &database);
     let replica_url = pair.replica_url(&database, replica_port);
-    spawn_configured_app(&database, Some(primary.into()), move |config| {
+    spawn_configured_app(&database, Some(primary.into()), false, move |config| {
         config.read_database_url = Some(replica_url);
         config.read_max_lag = max_lag;
     })
@@ -313,7 +313,7 @@ async fn a_replica_url_that_leads_to_no_standby_is_refused_for_reads() {
         test_server().address().0,
         test_server().address().1
     );
-    let app = spawn_configured_app(&database, None, |config| {
+    let app = spawn_configured_app(&database, None, false, |config| {
         config.read_database_url = Some(url);
     })
     .await;

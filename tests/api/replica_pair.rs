@@ -16,8 +16,8 @@ use hedgerow::{
 use tokio::sync::{Mutex, MutexGuard};
 
 use crate::helpers::{
-    AUTHENTICATOR_PASSWORD, TestServer, at_exit, connect_config, migrated_server,
-    throwaway_cluster, throwaway_dir,
+    AUTHENTICATOR_PASSWORD, TestServer, at_exit, connect_config, migrated_server, run_directory,
+    throwaway_cluster,
 };
 
 pub struct ReplicaPair {
@@ -53,7 +53,7 @@ pub async fn replica_pair() -> (MutexGuard<'static, ()>, &'static ReplicaPair) {
 
 impl ReplicaPair {
     async fn start() -> Self {
-        let dir = throwaway_dir("replica");
+        let dir = run_directory("hedgerow-replica");
         // Removed last, after both clusters (exit clean-ups run newest first).
         let removed = dir.clone();
         at_exit(move || {

@@ -38,6 +38,21 @@ async fn shared_page_fixture() -> (crate::helpers::TestApp, String) {
     (app, token)
 }
 
+/// The security headers of every page rendered from the database: no sniffing, no script
+/// or other load, no framing.
+fn assert_page_may_not_be_framed_or_run_anything(headers: &reqwest::header::HeaderMap) {
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    for directive in [
+        "default-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+}
+
 #[tokio::test]
 async fn the_shared_page_is_escaped_html_with_privacy_headers() {
     let (app, token) = shared_page_fixture().await;
@@ -53,6 +68,7 @@ async fn the_shared_page_is_escaped_html_with_privacy_headers() {
     assert_eq!(headers["referrer-policy"], "no-referrer");
     assert_eq!(headers["x-robots-tag"], "noindex");
     assert_eq!(headers["cache-control"], "no-store");
+    assert_page_may_not_be_framed_or_run_anything(&headers);
     let page = response.text().await.unwrap();
     assert!(
         !page.contains("<script>"),
@@ -81,6 +97,7 @@ async fn a_dead_link_gets_an_html_404_that_reveals_nothing() {
         "text/html; charset=utf-8"
     );
     assert_eq!(response.headers()["referrer-policy"], "no-referrer");
+    assert_page_may_not_be_framed_or_run_anything(response.headers());
     assert!(
         response
             .text()

@@ -661,3 +661,161 @@ async fn deleting_a_shelf_takes_its_books() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The ids of a list, walked page by page through `next_cursor` with `limit`.
+async fn walk(
+    app: &TestApp,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut next = format!("{path}?limit=2");
+    loop {
+        let mut request = app.http.get(format!("{}{next}", app.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let page = crate::helpers::reply(request.send().await.unwrap()).await;
+        assert_eq!(page.status, StatusCode::OK, "{next}: {:?}", page.body);
+        ids.extend(
+            page.body["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| b["id"].as_str().unwrap().to_string()),
+        );
+        match page.body["pagination"]["next_cursor"].as_str() {
+            Some(cursor) => next = format!("{path}?limit=2&cursor={cursor}"),
+            None => return ids,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_shelfs_books_page_by_cursor_for_whoever_may_see_the_shelf_and_only_its_visible_books() {
+    let app = spawn_app().await;
+    let owner = app.user("pager_shelf").await;
+    let stranger = app.user("pager_stranger").await;
+    let shelf = create_shelf(
+        &app,
+        &owner,
+        json!({ "name": "Many", "visibility": "private" }),
+    )
+    .await;
+    let mut inheriting = Vec::new();
+    for n in 0..3 {
+        inheriting.push(add_book(&app, &owner, &shelf, json!({ "isbn13": isbn(300 + n) })).await);
+    }
+    let public = add_book(
+        &app,
+        &owner,
+        &shelf,
+        json!({ "isbn13": isbn(310), "visibility": "public" }),
+    )
+    .await;
+    let private = add_book(
+        &app,
+        &owner,
+        &shelf,
+        json!({ "isbn13": isbn(311), "visibility": "private" }),
+    )
+    .await;
+    let path = format!("/api/shelves/{shelf}/books");
+    let mut all = inheriting.clone();
+    all.extend([public.clone(), private.clone()]);
+
+    assert_eq!(
+        walk(&app, &path, Some(&owner.token), &[]).await,
+        all,
+        "the owner: every book, oldest first"
+    );
+    // A private shelf is not found, though one of its books is public on its own.
+    for token in [None, Some(stranger.token.as_str())] {
+        let reply = app.get(&path, token).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{:?}", reply.body);
+    }
+    // Whoever holds a link to the shelf sees it, and every book not overridden to private.
+    let link = app
+        .post(
+            &format!("/api/shelves/{shelf}/shares"),
+            Some(&owner.token),
+            json!({}),
+        )
+        .await;
+    let token = link.body["data"]["token"].as_str().unwrap().to_string();
+    let mut linked = inheriting.clone();
+    linked.push(public.clone());
+    assert_eq!(
+        walk(&app, &path, None, &[("x-share-token", &token)]).await,
+        linked
+    );
+    // Unlisted: anyone with the shelf's id, the same books.
+    let reply = app
+        .request(
+            Method::PUT,
+            &format!("/api/shelves/{shelf}/privacy"),
+            Some(&owner.token),
+            Some(json!({ "visibility": "unlisted" })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(walk(&app, &path, Some(&stranger.token), &[]).await, linked);
+    let page = app.get(&format!("{path}?limit=2"), None).await;
+    assert_eq!(
+        page.body["pagination"]["total"], 4,
+        "the total counts only what the caller may see"
+    );
+
+    for bad in ["?cursor=nonsense", "?limit=0", "?limit=101"] {
+        let reply = app.get(&format!("{path}{bad}"), Some(&owner.token)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::BAD_REQUEST,
+            "{bad}: {:?}",
+            reply.body
+        );
+    }
+    assert_eq!(
+        app.get("/api/shelves/not-a-uuid/books", None).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let unknown = format!("/api/shelves/{}/books", uuid::Uuid::new_v4());
+    assert_eq!(
+        app.get(&unknown, Some(&owner.token)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn a_shelf_embeds_its_first_hundred_books_and_says_when_there_are_more() {
+    let app = spawn_app().await;
+    let owner = app.user("big_shelf").await;
+    let shelf = create_shelf(&app, &owner, json!({ "name": "Big" })).await;
+    let mut books = Vec::new();
+    for n in 0..101 {
+        books.push(add_book(&app, &owner, &shelf, json!({ "isbn13": isbn(1000 + n) })).await);
+    }
+    let detail = app.get(&format!("/api/shelves/{shelf}"), None).await;
+    let embedded: Vec<&str> = detail.body["data"]["books"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        embedded,
+        books[..100].iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert_eq!(detail.body["data"]["books_truncated"], true);
+    assert_eq!(
+        walk(&app, &format!("/api/shelves/{shelf}/books"), None, &[]).await,
+        books
+    );
+    let small = create_shelf(&app, &owner, json!({ "name": "Small" })).await;
+    let detail = app.get(&format!("/api/shelves/{small}"), None).await;
+    assert_eq!(detail.body["data"]["books_truncated"], false);
+}
