@@ -224,11 +224,7 @@ impl LocalCluster {
             .map_err(io_error("setting permissions"))?;
         fs::set_permissions(&pgdata, fs::Permissions::from_mode(0o700))
             .map_err(io_error("setting permissions"))?;
-        if let Some(user) = run_as {
-            std::os::unix::fs::chown(&pgdata, Some(user.uid), Some(user.gid)).map_err(io_error(
-                format!("handing {} to the postgres user", pgdata.display()),
-            ))?;
-        }
+        hand_over(&pgdata, run_as)?;
         let output = binaries
             .command("pg_basebackup", run_as)
             .arg("-D")
@@ -322,12 +318,8 @@ fn init(
         fs::File::create(&password_file).map_err(io_error("writing the initdb password file"))?;
     file.write_all(options.admin_password.as_bytes())
         .map_err(io_error("writing the initdb password file"))?;
-    if let Some(user) = run_as {
-        for path in [pgdata, &password_file] {
-            std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).map_err(io_error(
-                format!("handing {} to the postgres user", path.display()),
-            ))?;
-        }
+    for path in [pgdata, &password_file] {
+        hand_over(path, run_as)?;
     }
     let mut command = binaries.command("initdb", run_as);
     command
@@ -371,13 +363,19 @@ fn install_tls(pgdata: &Path, run_as: Option<OsUser>, tls: &ServerTls) -> Result
         fs::write(&path, pem).map_err(io_error(format!("writing {}", path.display())))?;
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600))
             .map_err(io_error("setting permissions"))?;
-        if let Some(user) = run_as {
-            std::os::unix::fs::chown(&path, Some(user.uid), Some(user.gid)).map_err(io_error(
-                format!("handing {} to the postgres user", path.display()),
-            ))?;
-        }
+        hand_over(&path, run_as)?;
     }
     Ok(())
+}
+
+/// Gives `path` to the user the cluster runs as (when hedgerow runs as root).
+fn hand_over(path: &Path, run_as: Option<OsUser>) -> Result<(), ClusterError> {
+    match run_as {
+        Some(user) => std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).map_err(
+            io_error(format!("handing {} to the postgres user", path.display())),
+        ),
+        None => Ok(()),
+    }
 }
 
 /// `preferred` if nobody listens there, else a port the OS picks (never 5432).
