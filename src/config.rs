@@ -534,16 +534,41 @@ mod tests {
         assert!(SETTINGS.iter().all(|s| help.contains(s.name)));
     }
 
+    /// An environment of these variables only.
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn a_read_replica_needs_database_url_and_a_lag_above_zero() {
+        let replica = ("HEDGEROW_READ_DATABASE_URL", "postgres://replica/hedgerow");
+        let err = Config::from_lookup(env(&[replica])).unwrap_err();
+        assert!(err.to_string().contains("needs DATABASE_URL"), "{err}");
+        let primary = ("DATABASE_URL", "postgres://primary/hedgerow");
+        let config = Config::from_lookup(env(&[primary, replica])).unwrap();
+        assert_eq!(config.read_max_lag, Duration::from_secs(1));
+        let none = ("HEDGEROW_READ_MAX_LAG", "0s");
+        assert!(Config::from_lookup(env(&[primary, replica, none])).is_err());
+        let pooler = ("HEDGEROW_DATABASE_POOLER", "transaction");
+        assert_eq!(
+            Config::from_lookup(env(&[pooler])).unwrap().pooler,
+            Pooler::Transaction
+        );
+        let unknown = ("HEDGEROW_DATABASE_POOLER", "statement");
+        assert!(Config::from_lookup(env(&[unknown])).is_err());
+    }
+
     #[test]
     fn listening_beyond_loopback_needs_a_public_url() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         let err = Config::from_lookup(env(&[("HEDGEROW_LISTEN", "0.0.0.0:3000")])).unwrap_err();
         assert!(err.to_string().contains("HEDGEROW_PUBLIC_URL"), "{err}");
         assert!(err.to_string().contains("0.0.0.0:3000"), "{err}");

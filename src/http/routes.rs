@@ -210,6 +210,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn only_a_get_whose_function_neither_writes_nor_logs_may_be_served_by_a_replica() {
+        let read = route(Method::GET, "/api/public/sessions", "api.public_sessions");
+        assert_eq!(read.routing(), Routing::Replica);
+        let logged = Route {
+            logs_access: true,
+            writes: true,
+            ..route(Method::GET, "/api/sessions/{id}", "api.get_session")
+        };
+        assert_eq!(logged.routing(), Routing::Primary);
+        let volatile = Route {
+            writes: true,
+            ..route(
+                Method::GET,
+                "/api/sessions/{id}/shares",
+                "api.list_share_links",
+            )
+        };
+        assert_eq!(volatile.routing(), Routing::Primary);
+        let write = route(Method::POST, "/api/sessions", "api.create_session");
+        assert_eq!(write.routing(), Routing::Write);
+    }
+
     fn table() -> RouteTable {
         RouteTable {
             openapi: Default::default(),

@@ -321,3 +321,35 @@ async fn a_replica_url_that_leads_to_no_standby_is_refused_for_reads() {
     assert!(status.contains("it is not a standby"), "{status}");
     assert_eq!(anonymous_feed(&app).await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_logged_route_whose_function_is_not_volatile_is_refused_at_migrate_time() {
+    // It would be sent to a replica, which cannot write its access-log row.
+    let database = test_server().fresh_database().await;
+    let owner = connect_config(&test_server().admin_config(&database)).await;
+    owner
+        .batch_execute(
+            "SET ROLE hedgerow_owner;
+             CREATE FUNCTION api.logged_probe(args jsonb) RETURNS json LANGUAGE sql STABLE
+               AS $$ SELECT json_build_object('data', null, 'error', null) $$;
+             CREATE FUNCTION api.logged_writer(args jsonb) RETURNS json LANGUAGE sql VOLATILE
+               AS $$ SELECT json_build_object('data', null, 'error', null) $$;",
+        )
+        .await
+        .unwrap();
+    let declare = |function: &str| {
+        format!(
+            "SELECT hedgerow.route('GET', '/api/{function}', 'api.{function}(jsonb)', 'Probe', logs_access => true)"
+        )
+    };
+    let refused = owner
+        .batch_execute(&declare("logged_probe"))
+        .await
+        .unwrap_err();
+    let message = refused.as_db_error().unwrap().message().to_string();
+    assert!(message.contains("must be VOLATILE"), "{message}");
+    owner
+        .batch_execute(&declare("logged_writer"))
+        .await
+        .unwrap();
+}
