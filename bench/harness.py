@@ -58,6 +58,8 @@ EXTRACT = {
     "share_read": (lambda h: h["data"]["resource"]["id"], lambda l: l["id"], lambda p: p["id"]),
     "feed": (lambda h: [s["id"] for s in h["data"]], lambda l: [s["id"] for s in l], lambda p: [s["id"] for s in p]),
     "discovery": (lambda h: [s["id"] for s in h["data"]], lambda l: [s["id"] for s in l], lambda p: [s["id"] for s in p]),
+    "leaderboard": (lambda h: [e["session"]["id"] for e in h["data"]], lambda l: [e["session"]["id"] for e in l],
+                    lambda p: [e["id"] for e in p]),
     "create_session": (lambda h: session_fields(h["data"]), session_fields, lambda p: session_fields(p[0])),
 }
 EXTRACT["feed_deep"] = EXTRACT["feed"]

@@ -4,7 +4,7 @@
 #   lean       the same privacy rules written by hand (bench/lean/schema.sql, api.sql) over the
 #              same rows (bench/lean/load.sql), by pgbench -M prepared (bench/lean/*.sql scripts);
 #   PostgREST  PostgREST 12 serving the lean schema (lean_api), driven by wrk;
-# for six scenarios at each concurrency in CONCURRENCY. Before measuring it asserts that the
+# for seven scenarios at each concurrency in CONCURRENCY. Before measuring it asserts that the
 # three answer each scenario's request alike. Writes bench/results.tsv and bench/results.md
 # (with the ratios) and prints the table. See bench/README.md.
 #
@@ -132,14 +132,19 @@ scenario() {
       H=(GET "/api/shelves/public?search=$(q "$SEARCH")&limit=20" "" "")
       L=(discovery "search=$SEARCH")
       P=(GET "/rpc/discover_shelves?search=$(q "$SEARCH")&page_limit=20&select=$shelf_cols" "" "" "") ;;
+    leaderboard)
+      name="6 leaderboard of a track, 20 fastest, anonymous"
+      H=(GET "/api/leaderboards/$(q "$track")?limit=20" "" "")
+      L=(leaderboard "track=$track")
+      P=(GET "/rpc/leaderboard?track=$(q "$track")&page_limit=20" "" "" "") ;;
     create_session)
-      name="6 owner creates a session (write)"
+      name="7 owner creates a session (write)"
       H=(POST /api/sessions "$token" "$created")
       L=(create_session "claims=$lean_claims" "track=$track" "title=Benchmarked" "laps={$(tr -d ' []' <<<"$laps")}")
       P=(POST "/sessions?select=$session_cols" "$pgrst_token" "$created" "Prefer: return=representation") ;;
   esac
 }
-scenarios="point_read share_read feed feed_deep discovery create_session"
+scenarios="point_read share_read feed feed_deep discovery leaderboard create_session"
 
 # Once through psql, a lean script's answer: the pipeline commands go, :var becomes :'var',
 # and the context statement's row is not printed.

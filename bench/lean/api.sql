@@ -117,6 +117,23 @@ BEGIN
 END
 $$;
 
+-- GET /rpc/leaderboard?track=&page_limit=: a track's public sessions ranked by best lap (ties:
+-- the earlier recorded, then id), with the drivers' names. Runs as the caller, under the
+-- policies, down sessions_public_board.
+CREATE FUNCTION lean_api.leaderboard(track text, page_limit int DEFAULT 20)
+RETURNS TABLE (rank bigint, best_lap_ms integer, id uuid, title text, recorded_at timestamptz,
+               username text, display_name text)
+LANGUAGE sql STABLE ROWS 20
+AS $$
+  SELECT row_number() OVER (ORDER BY lean.best_lap(s.laps), s.recorded_at, s.id), lean.best_lap(s.laps),
+         s.id, s.title, s.recorded_at, p.username, p.display_name
+    FROM lean.sessions s JOIN lean.profiles p ON p.id = s.owner_id
+   WHERE s.visibility = 'public' AND s.track = leaderboard.track AND lean.best_lap(s.laps) IS NOT NULL
+   ORDER BY lean.best_lap(s.laps), s.recorded_at, s.id
+   LIMIT least(page_limit, 100)
+$$;
+
 REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA lean_api FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION lean_api.read_session(uuid), lean_api.open_share(text), lean_api.discover_shelves(text, int)
+GRANT EXECUTE ON FUNCTION lean_api.read_session(uuid), lean_api.open_share(text), lean_api.discover_shelves(text, int),
+                          lean_api.leaderboard(text, int)
   TO lean_anon, lean_user;

@@ -223,10 +223,18 @@ CREATE TABLE lean.sessions (
   created_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
--- The owner's list; the feed per track and overall, of public sessions only.
+-- A session's fastest lap (NULL without laps): what leaderboards rank by, indexed below.
+CREATE FUNCTION lean.best_lap(laps integer[]) RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT min(l) FROM unnest(laps) l $$;
+GRANT EXECUTE ON FUNCTION lean.best_lap(integer[]) TO lean_anon, lean_user;
+-- The owner's list; the feed per track and overall, of public sessions only; each track's
+-- leaderboard of public sessions.
 CREATE INDEX sessions_owner ON lean.sessions (owner_id, recorded_at DESC, id DESC);
 CREATE INDEX sessions_public_track ON lean.sessions (track, recorded_at DESC, id DESC) WHERE visibility = 'public';
 CREATE INDEX sessions_public ON lean.sessions (recorded_at DESC, id DESC) WHERE visibility = 'public';
+CREATE INDEX sessions_public_board ON lean.sessions (track, lean.best_lap(laps), recorded_at, id)
+  WHERE visibility = 'public' AND lean.best_lap(laps) IS NOT NULL;
 ALTER TABLE lean.sessions ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON lean.sessions TO lean_anon, lean_user;
 GRANT INSERT (track, title, recorded_at, laps, visibility),

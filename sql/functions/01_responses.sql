@@ -109,6 +109,24 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.decode_cursor(text, text[]) TO hedgerow_anon, hedgerow_user;
 
+-- Where a page starts: after the keys of args.cursor (decoded and checked against
+-- `key_types`), or at `first` (keys before every row, such as 'infinity' for newest first)
+-- with offset 0 when there is no cursor.
+CREATE TYPE hedgerow.page_start AS (keys text[], page_offset bigint);
+CREATE FUNCTION hedgerow.page_start(args jsonb, key_types text[], first text[]) RETURNS hedgerow.page_start
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+  start hedgerow.page_start := (first, 0);
+BEGIN
+  IF args ? 'cursor' THEN
+    SELECT c.keys, c.page_offset INTO start FROM hedgerow.decode_cursor(args ->> 'cursor', key_types) c;
+  END IF;
+  RETURN start;
+END
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.page_start(jsonb, text[], text[]) TO hedgerow_anon, hedgerow_user;
+
 -- Escapes text for HTML element content and attribute values.
 CREATE FUNCTION hedgerow.html_escape(content text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT

@@ -406,20 +406,14 @@ BEGIN
     DECLARE
       me uuid := hedgerow.require_user();
       page_limit int := hedgerow.page_limit(args);
-      after_at timestamptz := 'infinity';
-      after_id uuid := 'ffffffff-ffff-ffff-ffff-ffffffffffff';
-      page_offset bigint := 0;
-      keys text[];
+      start hedgerow.page_start := hedgerow.page_start(args, '{timestamptz,uuid}', '{infinity,ffffffff-ffff-ffff-ffff-ffffffffffff}');
+      after_at timestamptz := start.keys[1];
+      after_id uuid := start.keys[2];
+      page_offset bigint := start.page_offset;
       items json;
       fetched bigint;
       next_cursor text;
     BEGIN
-      IF args ? 'cursor' THEN
-        SELECT c.keys, c.page_offset INTO keys, page_offset
-          FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,uuid}') c;
-        after_at := keys[1];
-        after_id := keys[2];
-      END IF;
       @own_page@
       RETURN hedgerow.page(items, (SELECT count(*) FROM @table@ t WHERE t.owner_id = me), page_limit,
                            page_offset, CASE WHEN fetched > page_limit THEN next_cursor END);
@@ -471,10 +465,10 @@ BEGIN
     DECLARE
       parent_id uuid := (args ->> 'id')::uuid;
       page_limit int := hedgerow.page_limit(args);
-      after_at timestamptz := '-infinity';
-      after_id uuid := '00000000-0000-0000-0000-000000000000';
-      page_offset bigint := 0;
-      keys text[];
+      start hedgerow.page_start := hedgerow.page_start(args, '{timestamptz,uuid}', '{-infinity,00000000-0000-0000-0000-000000000000}');
+      after_at timestamptz := start.keys[1];
+      after_id uuid := start.keys[2];
+      page_offset bigint := start.page_offset;
       items json;
       fetched bigint;
       next_cursor text;
@@ -484,12 +478,6 @@ BEGIN
       PERFORM hedgerow.address(parent_id);
       IF NOT EXISTS (SELECT FROM @parent_table@ t WHERE t.id = parent_id) THEN
         PERFORM hedgerow.fail(404, 'NOT_FOUND', '@parent_kind@ not found');
-      END IF;
-      IF args ? 'cursor' THEN
-        SELECT c.keys, c.page_offset INTO keys, page_offset
-          FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,uuid}') c;
-        after_at := keys[1];
-        after_id := keys[2];
       END IF;
       @child_page@
       RETURN hedgerow.page(items, (SELECT count(*) FROM @table@ t WHERE t.@parent_column@ = parent_id),
@@ -530,20 +518,15 @@ BEGIN
     DECLARE
       scope text := @scope_arg@;
       page_limit int := hedgerow.page_limit(args);
-      after_at timestamptz := 'infinity';
-      after_id uuid := 'ffffffff-ffff-ffff-ffff-ffffffffffff';
-      page_offset bigint := 0;
-      keys text[];
+      start hedgerow.page_start := hedgerow.page_start(args, '{timestamptz,uuid}', '{infinity,ffffffff-ffff-ffff-ffff-ffffffffffff}');
+      after_at timestamptz := start.keys[1];
+      after_id uuid := start.keys[2];
+      page_offset bigint := start.page_offset;
       items json;
       fetched bigint;
       next_cursor text;
     BEGIN
-      IF args ? 'cursor' THEN
-        SELECT c.keys, c.page_offset INTO keys, page_offset
-          FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,uuid}') c;
-        after_at := keys[1];
-        after_id := keys[2];
-      END IF;@pages@
+      @pages@
       RETURN hedgerow.page(items, hedgerow.public_count('@kind@', coalesce(scope, '')), page_limit,
                            page_offset, CASE WHEN fetched > page_limit THEN next_cursor END);
     END

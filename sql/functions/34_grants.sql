@@ -37,19 +37,14 @@ AS $$
 DECLARE
   r hedgerow.resource := hedgerow.owned(args ->> 'kind', args);
   page_limit int := hedgerow.page_limit(args);
-  after_at timestamptz := 'infinity';
-  after_id uuid := 'ffffffff-ffff-ffff-ffff-ffffffffffff';
-  page_offset bigint := 0;
-  keys text[];
+  start hedgerow.page_start := hedgerow.page_start(args, '{timestamptz,uuid}', '{infinity,ffffffff-ffff-ffff-ffff-ffffffffffff}');
+  after_at timestamptz := start.keys[1];
+  after_id uuid := start.keys[2];
+  page_offset bigint := start.page_offset;
   items json;
   fetched bigint;
   next_cursor text;
 BEGIN
-  IF args ? 'cursor' THEN
-    SELECT c.keys, c.page_offset INTO keys, page_offset FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,uuid}') c;
-    after_at := keys[1];
-    after_id := keys[2];
-  END IF;
   SELECT json_agg(hedgerow.grant_json(o.g) ORDER BY o.n) FILTER (WHERE o.n <= page_limit), count(*),
          min(hedgerow.encode_cursor(ARRAY[hedgerow.cursor_time((o.g).granted_at), (o.g).grantee_id::text],
                                     page_offset + page_limit)) FILTER (WHERE o.n = page_limit)
@@ -124,19 +119,14 @@ AS $$
 DECLARE
   me uuid := hedgerow.require_user();
   page_limit int := hedgerow.page_limit(args);
-  after_at timestamptz := 'infinity';
-  after_id uuid := 'ffffffff-ffff-ffff-ffff-ffffffffffff';
-  page_offset bigint := 0;
-  keys text[];
+  start hedgerow.page_start := hedgerow.page_start(args, '{timestamptz,uuid}', '{infinity,ffffffff-ffff-ffff-ffff-ffffffffffff}');
+  after_at timestamptz := start.keys[1];
+  after_id uuid := start.keys[2];
+  page_offset bigint := start.page_offset;
   items json;
   fetched bigint;
   next_cursor text;
 BEGIN
-  IF args ? 'cursor' THEN
-    SELECT c.keys, c.page_offset INTO keys, page_offset FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,uuid}') c;
-    after_at := keys[1];
-    after_id := keys[2];
-  END IF;
   SELECT json_agg(json_build_object('kind', (o.g).kind, 'resource', hedgerow.item((o.g).kind, (o.g).resource_id),
                                     'owner', json_build_object('username', p.username, 'display_name', p.display_name),
                                     'granted_at', (o.g).granted_at, 'expires_at', (o.g).expires_at)

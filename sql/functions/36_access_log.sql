@@ -63,19 +63,14 @@ AS $$
 DECLARE
   r hedgerow.resource := hedgerow.owned(args ->> 'kind', args);
   page_limit int := hedgerow.page_limit(args, 100);
-  after_at timestamptz := 'infinity';
-  after_id bigint := 9223372036854775807;
-  page_offset bigint := 0;
-  keys text[];
+  start hedgerow.page_start := hedgerow.page_start(args, '{timestamptz,bigint}', '{infinity,9223372036854775807}');
+  after_at timestamptz := start.keys[1];
+  after_id bigint := start.keys[2];
+  page_offset bigint := start.page_offset;
   items json;
   fetched bigint;
   next_cursor text;
 BEGIN
-  IF args ? 'cursor' THEN
-    SELECT c.keys, c.page_offset INTO keys, page_offset FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,bigint}') c;
-    after_at := keys[1];
-    after_id := keys[2];
-  END IF;
   SELECT json_agg(json_build_object(
            'id', (o.a).id, 'user_id', (o.a).viewer_id,
            'username', (SELECT p.username FROM data.profiles p WHERE p.id = (o.a).viewer_id),

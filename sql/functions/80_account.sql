@@ -31,6 +31,19 @@ $$;
 REVOKE EXECUTE ON FUNCTION hedgerow.unname_own_reads() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hedgerow.unname_own_reads() TO hedgerow_user;
 
+-- The invitations `me` gave (given) or received, each with the other side's username.
+CREATE FUNCTION hedgerow.invitations_json(me uuid, given boolean) RETURNS json
+LANGUAGE sql STABLE
+AS $$
+  SELECT coalesce(json_agg(json_build_object(
+           'kind', g.kind, 'resource_id', g.resource_id, 'username', p.username,
+           'granted_at', g.granted_at, 'expires_at', g.expires_at, 'active', hedgerow.grant_is_active(g.expires_at))
+           ORDER BY g.granted_at, g.resource_id), '[]')
+    FROM data.grants g JOIN data.profiles p ON p.id = CASE WHEN given THEN g.grantee_id ELSE g.owner_id END
+   WHERE (given AND g.owner_id = me) OR (NOT given AND g.grantee_id = me)
+$$;
+GRANT EXECUTE ON FUNCTION hedgerow.invitations_json(uuid, boolean) TO hedgerow_user;
+
 -- DELETE /api/auth/profile {confirm: <own username>}: deletes the caller's account and, by
 -- the foreign keys to it, everything it owns — every resource of every kind with its links,
 -- invitations and access log, invitations given and received, defaults, email. Links stop
@@ -69,20 +82,8 @@ BEGIN
     'resources', hedgerow.owned_by(me),
     'share_links', (SELECT coalesce(json_agg(hedgerow.share_link_json(l) ORDER BY l.created_at, l.id), '[]')
                       FROM data.share_links l WHERE l.owner_id = me),
-    'invitations_given', (SELECT coalesce(json_agg(json_build_object(
-                                   'kind', g.kind, 'resource_id', g.resource_id, 'username', p.username,
-                                   'granted_at', g.granted_at, 'expires_at', g.expires_at,
-                                   'active', hedgerow.grant_is_active(g.expires_at))
-                                   ORDER BY g.granted_at, g.resource_id), '[]')
-                            FROM data.grants g JOIN data.profiles p ON p.id = g.grantee_id
-                           WHERE g.owner_id = me),
-    'invitations_received', (SELECT coalesce(json_agg(json_build_object(
-                                      'kind', g.kind, 'resource_id', g.resource_id, 'username', p.username,
-                                      'granted_at', g.granted_at, 'expires_at', g.expires_at,
-                                      'active', hedgerow.grant_is_active(g.expires_at))
-                                      ORDER BY g.granted_at, g.resource_id), '[]')
-                               FROM data.grants g JOIN data.profiles p ON p.id = g.owner_id
-                              WHERE g.grantee_id = me),
+    'invitations_given', hedgerow.invitations_json(me, given => true),
+    'invitations_received', hedgerow.invitations_json(me, given => false),
     'access_log', (SELECT coalesce(json_agg(json_build_object(
                             'resource_id', a.resource_id, 'user_id', a.viewer_id, 'username', p.username,
                             'accessed_via', a.accessed_via, 'share_link_id', a.share_link_id,

@@ -224,22 +224,16 @@ AS $$
 DECLARE
   board text := args ->> 'track';
   page_limit int := hedgerow.page_limit(args);
-  after_lap int := -1;
-  after_at timestamptz := '-infinity';
-  after_id uuid := '00000000-0000-0000-0000-000000000000';
-  page_offset bigint := 0;
-  keys text[];
+  start hedgerow.page_start := hedgerow.page_start(args, '{integer,timestamptz,uuid}',
+                                                   '{-1,-infinity,00000000-0000-0000-0000-000000000000}');
+  after_lap int := start.keys[1];
+  after_at timestamptz := start.keys[2];
+  after_id uuid := start.keys[3];
+  page_offset bigint := start.page_offset;
   items json;
   fetched bigint;
   next_cursor text;
 BEGIN
-  IF args ? 'cursor' THEN
-    SELECT c.keys, c.page_offset INTO keys, page_offset
-      FROM hedgerow.decode_cursor(args ->> 'cursor', '{integer,timestamptz,uuid}') c;
-    after_lap := keys[1];
-    after_at := keys[2];
-    after_id := keys[3];
-  END IF;
   SELECT json_agg(json_build_object('rank', page_offset + o.n, 'best_lap_ms', (o.r).best_lap_ms,
                                     'session', hedgerow.session_json(o.r, p),
                                     'owner', json_build_object('username', p.username, 'display_name', p.display_name))

@@ -200,11 +200,12 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
   page_limit int := hedgerow.page_limit(args);
-  page_offset bigint := coalesce((args ->> 'offset')::bigint, 0);
-  skip int := page_offset;
-  after_at timestamptz := 'infinity';
-  after_id uuid := 'ffffffff-ffff-ffff-ffff-ffffffffffff';
-  keys text[];
+  start hedgerow.page_start := hedgerow.page_start(args, '{timestamptz,uuid}', '{infinity,ffffffff-ffff-ffff-ffff-ffffffffffff}');
+  after_at timestamptz := start.keys[1];
+  after_id uuid := start.keys[2];
+  -- A cursor starts after a row; an offset (discovery's seed pages so) skips rows.
+  skip int := coalesce((args ->> 'offset')::int, 0);
+  page_offset bigint := start.page_offset + skip;
   ids uuid[];
   total bigint;
   capped boolean := false;
@@ -212,14 +213,8 @@ DECLARE
   last_at timestamptz;
   last_id uuid;
 BEGIN
-  IF args ? 'cursor' THEN
-    IF args ? 'offset' THEN
-      PERFORM hedgerow.fail(400, 'INVALID_PARAMETER', 'send cursor or offset, not both');
-    END IF;
-    SELECT c.keys, c.page_offset INTO keys, page_offset FROM hedgerow.decode_cursor(args ->> 'cursor', '{timestamptz,uuid}') c;
-    after_at := keys[1];
-    after_id := keys[2];
-    skip := 0;
+  IF args ? 'cursor' AND args ? 'offset' THEN
+    PERFORM hedgerow.fail(400, 'INVALID_PARAMETER', 'send cursor or offset, not both');
   END IF;
   -- Static queries, one per shape, so that plpgsql keeps their plans. One row more than the
   -- page tells whether there is a next one.
