@@ -23,6 +23,9 @@ BEGIN
     EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO hedgerow_owner, pg_read_all_stats', f);
   END LOOP;
+  -- The server's own login measures how far a read replica is behind the primary (the roles
+  -- it becomes for requests, and analysts, do not inherit this).
+  GRANT EXECUTE ON FUNCTION pg_catalog.pg_current_wal_insert_lsn() TO hedgerow_authenticator;
   FOR f IN SELECT p.oid::regprocedure FROM pg_proc p
             WHERE p.pronamespace = 'pg_catalog'::regnamespace
               AND (p.proname LIKE 'pg\_advisory\_%' OR p.proname LIKE 'pg\_try\_advisory\_%') LOOP

@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use crate::auth::{ClaimPath, JwksSource, JwksTiming, JwtConfig};
-use crate::db::{migrate::MigrateOptions, request::ServerSettings};
+use crate::db::{migrate::MigrateOptions, pooler::Pooler, request::ServerSettings};
 use crate::http::{client_ip::TrustedProxies, cors::CorsOrigins};
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +40,26 @@ pub const SETTINGS: &[Setting] = &[
         "DATABASE_URL",
         "",
         "the authenticator's connection (libpq URL; sslmode and sslrootcert as libpq reads them); unset: the embedded cluster",
+    ),
+    setting(
+        "HEDGEROW_READ_DATABASE_URL",
+        "",
+        "the authenticator's connection to a streaming replica of DATABASE_URL: GET requests whose function does not write (feeds, discovery, leaderboards, own lists) go there while it is current within HEDGEROW_READ_MAX_LAG; all else, and every read while it is behind or away, go to DATABASE_URL",
+    ),
+    setting(
+        "HEDGEROW_READ_MAX_LAG",
+        "1s",
+        "the most the replica may be behind: a change committed longer ago than this is seen by every read (a session made private leaves every feed within it); checked 4 times per this, at least every second",
+    ),
+    setting(
+        "HEDGEROW_DATABASE_POOLER",
+        "none",
+        "transaction: the database URLs lead to a pooler in transaction mode (PgBouncer pool_mode=transaction), so statements are sent unnamed and route changes are polled (HEDGEROW_ROUTES_POLL) instead of LISTENed for; none: direct, or a pooler in session mode",
+    ),
+    setting(
+        "HEDGEROW_ROUTES_POLL",
+        "10s",
+        "with HEDGEROW_DATABASE_POOLER=transaction: how often to check whether a migration changed the routes",
     ),
     setting(
         "HEDGEROW_DATA_DIR",
@@ -175,6 +195,14 @@ pub struct Config {
     pub listen: SocketAddr,
     /// DATABASE_URL: the authenticator's connection. None: run the embedded cluster.
     pub database_url: Option<String>,
+    /// HEDGEROW_READ_DATABASE_URL: the authenticator's connection to a read replica.
+    pub read_database_url: Option<String>,
+    /// HEDGEROW_READ_MAX_LAG: how far behind the replica may be and still serve reads.
+    pub read_max_lag: Duration,
+    /// HEDGEROW_DATABASE_POOLER: what lies between hedgerow and PostgreSQL.
+    pub pooler: Pooler,
+    /// HEDGEROW_ROUTES_POLL: how often routes are checked for changes behind such a pooler.
+    pub routes_poll: Duration,
     /// HEDGEROW_DATA_DIR, made absolute: where the embedded cluster and its secrets live.
     pub data_dir: PathBuf,
     /// HEDGEROW_KINDS_DIR: the app's own kind files, migrated by the embedded default.
@@ -284,9 +312,23 @@ impl Config {
             std::path::absolute(v).map_err(|e| e.to_string())
         })?;
         let jwt_rules = jwt_rules(&lookup)?;
+        let database_url = lookup("DATABASE_URL");
+        let read_database_url = lookup("HEDGEROW_READ_DATABASE_URL");
+        if read_database_url.is_some() && database_url.is_none() {
+            return Err(ConfigError::Invalid {
+                name: "HEDGEROW_READ_DATABASE_URL",
+                reason: "needs DATABASE_URL: a read replica is a replica of a server you run, \
+                         not of the embedded cluster"
+                    .into(),
+            });
+        }
         Ok(Config {
             listen,
-            database_url: lookup("DATABASE_URL"),
+            database_url,
+            read_database_url,
+            read_max_lag: parse(&lookup, "HEDGEROW_READ_MAX_LAG", parse_positive_duration)?,
+            pooler: parse(&lookup, "HEDGEROW_DATABASE_POOLER", |v| v.parse())?,
+            routes_poll: parse(&lookup, "HEDGEROW_ROUTES_POLL", parse_positive_duration)?,
             data_dir,
             kinds_dir: lookup("HEDGEROW_KINDS_DIR").map(PathBuf::from),
             jwt: jwt_keys(&lookup)?.map(|keys| jwt_rules.apply(keys)),
@@ -391,6 +433,14 @@ fn parse<T>(
     parser(&value).map_err(|reason| ConfigError::Invalid { name, reason })
 }
 
+/// A duration longer than zero.
+fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        duration if duration.is_zero() => Err("must be longer than 0".into()),
+        duration => Ok(duration),
+    }
+}
+
 /// Parses durations such as `90s`, `15m`, `1h`, `90d` or `250ms`; a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -484,16 +534,41 @@ mod tests {
         assert!(SETTINGS.iter().all(|s| help.contains(s.name)));
     }
 
+    /// An environment of these variables only.
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn a_read_replica_needs_database_url_and_a_lag_above_zero() {
+        let replica = ("HEDGEROW_READ_DATABASE_URL", "postgres://replica/hedgerow");
+        let err = Config::from_lookup(env(&[replica])).unwrap_err();
+        assert!(err.to_string().contains("needs DATABASE_URL"), "{err}");
+        let primary = ("DATABASE_URL", "postgres://primary/hedgerow");
+        let config = Config::from_lookup(env(&[primary, replica])).unwrap();
+        assert_eq!(config.read_max_lag, Duration::from_secs(1));
+        let none = ("HEDGEROW_READ_MAX_LAG", "0s");
+        assert!(Config::from_lookup(env(&[primary, replica, none])).is_err());
+        let pooler = ("HEDGEROW_DATABASE_POOLER", "transaction");
+        assert_eq!(
+            Config::from_lookup(env(&[pooler])).unwrap().pooler,
+            Pooler::Transaction
+        );
+        let unknown = ("HEDGEROW_DATABASE_POOLER", "statement");
+        assert!(Config::from_lookup(env(&[unknown])).is_err());
+    }
+
     #[test]
     fn listening_beyond_loopback_needs_a_public_url() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         let err = Config::from_lookup(env(&[("HEDGEROW_LISTEN", "0.0.0.0:3000")])).unwrap_err();
         assert!(err.to_string().contains("HEDGEROW_PUBLIC_URL"), "{err}");
         assert!(err.to_string().contains("0.0.0.0:3000"), "{err}");

@@ -5,6 +5,8 @@
 -- start and again on NOTIFY hedgerow_routes (sent when a migration changes them); it checks
 -- every request against these schemas before any database work, and /openapi.json is built
 -- from the same rows. A route naming a function that does not exist fails at migrate time.
+-- A GET whose function is not VOLATILE only reads: a read replica may serve it
+-- (HEDGEROW_READ_DATABASE_URL); every other route runs on the primary.
 -- =====================================================================
 
 CREATE TABLE api.routes (
@@ -49,8 +51,8 @@ CREATE POLICY "Migrations declare the routes" ON api.routes
   USING (true) WITH CHECK (true);
 
 -- Declares a route. Fails (at migrate time) when the function is missing or is not
--- api.<name>(jsonb) returning json (text for HTML pages), or when the path's {names} and
--- `params` disagree.
+-- api.<name>(jsonb) returning json (text for HTML pages), when the path's {names} and
+-- `params` disagree, or when a route that logs access has a function that is not VOLATILE.
 CREATE FUNCTION hedgerow.route(method text, path text, function regprocedure, summary text,
                                status int DEFAULT 200, auth text DEFAULT 'optional',
                                params jsonb DEFAULT '{}', query jsonb DEFAULT '{}',
@@ -73,6 +75,11 @@ BEGIN
   END IF;
   IF names IS DISTINCT FROM ARRAY(SELECT k FROM jsonb_object_keys(params) k ORDER BY 1) THEN
     RAISE EXCEPTION 'route % %: params must describe exactly %', method, path, names;
+  END IF;
+  -- A logged read writes its access-log row: its function must say so, since a GET whose
+  -- function is not VOLATILE may be served by a read replica.
+  IF logs_access AND fn.provolatile <> 'v' THEN
+    RAISE EXCEPTION 'route % %: it logs access, so % must be VOLATILE', method, path, function;
   END IF;
   IF method = 'GET' AND body IS NOT NULL THEN
     RAISE EXCEPTION 'route % %: a GET takes no body', method, path;

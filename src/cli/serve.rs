@@ -1,13 +1,13 @@
 //! `hedgerow serve`.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use tokio::net::TcpListener;
 
 use super::CliResult;
 use crate::auth::JwtConfig;
 use crate::config::Config;
-use crate::db::{ConnectError, PgTarget, embedded::Embedded, pool};
+use crate::db::{PgTarget, databases::Databases, embedded::Embedded, routes::ReloadOn};
 use crate::http::{demo::DemoSignIn, server, service::App};
 
 pub async fn run() -> CliResult {
@@ -45,16 +45,27 @@ pub async fn run() -> CliResult {
         .await
         .map_err(|e| format!("cannot load the identity provider's keys: {e}"))?;
     let target = PgTarget::parse(&database_url).map_err(|e| format!("DATABASE_URL: {e}"))?;
-    let pool = pool::create(target.clone(), config.pool_size, config.pool_timeout)?;
-    check_database(&pool, &target).await?;
+    let replica = match &config.read_database_url {
+        Some(url) => {
+            Some(PgTarget::parse(url).map_err(|e| format!("HEDGEROW_READ_DATABASE_URL: {e}"))?)
+        }
+        None => None,
+    };
+    check_database("DATABASE_URL", &target, config.pool_timeout).await?;
+    if let Some(replica) = &replica {
+        check_database("HEDGEROW_READ_DATABASE_URL", replica, config.pool_timeout).await?;
+    }
+    let databases = Databases::open(&config, target.clone(), replica)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let routes = crate::db::routes::start(&pool, target).await?;
-    let mut app = App::new(pool.clone(), verifier, &config, routes);
+    let reload_on = ReloadOn::for_pooler(config.pooler, config.routes_poll);
+    let routes = crate::db::routes::start(databases.primary(), target, reload_on).await?;
+    let mut app = App::new(databases, verifier, &config, routes);
     if let Some(demo) = demo {
         app = app.with_demo_sign_in(demo);
     }
+    let app = Arc::new(app);
     tracing::info!(address = %listener.local_addr()?, "hedgerow is serving");
     if let Some(embedded) = &embedded {
         eprintln!(
@@ -68,8 +79,8 @@ pub async fn run() -> CliResult {
             config.listen
         );
     }
-    server::serve(listener, Arc::new(app), server::shutdown_signal()).await;
-    pool.close();
+    server::serve(listener, app.clone(), server::shutdown_signal()).await;
+    app.close_databases();
     if let Some(embedded) = embedded {
         tracing::info!("stopping the embedded PostgreSQL");
         embedded.cluster.stop();
@@ -77,21 +88,19 @@ pub async fn run() -> CliResult {
     Ok(())
 }
 
-/// Tries one connection before serving: a setting that can never work (wrong password, no such
-/// database, TLS refused) stops hedgerow with the reason; a server that is only away (refused,
-/// timed out) is logged and waited for, with `/ready` saying why meanwhile.
-async fn check_database(pool: &deadpool_postgres::Pool, target: &PgTarget) -> CliResult {
-    let error = match pool.get().await {
-        Ok(_) => return Ok(()),
-        Err(deadpool_postgres::PoolError::Backend(e)) => ConnectError::new(&e).at(target),
-        Err(e) => {
-            tracing::warn!(error = %e, "the database is not reachable yet; /ready says why until it is");
-            return Ok(());
+/// Tries one connection to `target` (the setting `name`) before serving: a setting that can
+/// never work (wrong password, no such database, TLS refused) stops hedgerow with the reason; a
+/// server that is only away (refused, timed out) is logged and waited for, with `/ready` saying
+/// why meanwhile.
+async fn check_database(name: &str, target: &PgTarget, timeout: Duration) -> CliResult {
+    let error = match tokio::time::timeout(timeout, target.connect()).await {
+        Ok(Ok(_)) => return Ok(()),
+        Ok(Err(error)) if error.cause.is_permanent() => {
+            return Err(format!("{name}: {error}").into());
         }
+        Ok(Err(error)) => error.to_string(),
+        Err(_) => format!("{} did not answer within {timeout:?}", target.describe()),
     };
-    if error.cause.is_permanent() {
-        return Err(format!("DATABASE_URL: {error}").into());
-    }
-    tracing::warn!(error = %error, "the database is not reachable yet; /ready says why until it is");
+    tracing::warn!(setting = name, error = %error, "the database is not reachable yet; /ready says why until it is");
     Ok(())
 }

@@ -1,22 +1,23 @@
 //! A private PostgreSQL cluster run from the server binaries on this machine: the embedded
 //! default of `hedgerow serve`, and the throwaway cluster of the tests.
 //!
-//! `postgres` runs as a child process, spawned from a thread that lives exactly as long as it,
-//! with PR_SET_PDEATHSIG: if hedgerow dies, even by `kill -9`, its cluster shuts down too.
-//! PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user.
+//! `postgres` runs as a child process tied to this one (child_process.rs): if hedgerow dies,
+//! even by `kill -9`, its cluster shuts down too. PostgreSQL refuses to run as root, so as root
+//! the cluster runs as the `postgres` user.
 
 use std::{
-    ffi::CString,
     fs,
     io::Write,
     net::TcpListener,
-    os::unix::{fs::PermissionsExt, process::CommandExt},
+    os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
     process::{Command, ExitStatus, Stdio},
     sync::{Mutex, mpsc},
     thread,
     time::{Duration, Instant},
 };
+
+use super::child_process::{OsUser, postgres_user_when_root, spawn_tied_to_this_process};
 
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -54,7 +55,8 @@ fn io_error(action: impl Into<String>) -> impl FnOnce(std::io::Error) -> Cluster
 pub struct PgBinaries(PathBuf);
 
 impl PgBinaries {
-    /// PATH first, then the newest /usr/lib/postgresql/<version>/bin.
+    /// PATH first, then the newest /usr/lib/postgresql/<version>/bin; the directory of the
+    /// `postgres` binary itself, links resolved.
     pub fn locate() -> Result<Self, ClusterError> {
         let on_path = std::env::var_os("PATH")
             .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
@@ -73,41 +75,24 @@ impl PgBinaries {
             .into_iter()
             .chain(debian.into_iter().map(|(_, dir)| dir))
             .find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file())
-            .map(PgBinaries)
+            .map(|dir| {
+                // Where `postgres` really lives (PATH may hold only links to it): the server's
+                // other tools (pg_basebackup) are there.
+                let real = fs::canonicalize(dir.join("postgres")).ok();
+                PgBinaries(
+                    real.and_then(|p| p.parent().map(Path::to_path_buf))
+                        .unwrap_or(dir),
+                )
+            })
             .ok_or(ClusterError::NoBinaries)
     }
 
     fn command(&self, name: &str, run_as: Option<OsUser>) -> Command {
         let mut command = Command::new(self.0.join(name));
         if let Some(user) = run_as {
-            command.uid(user.uid).gid(user.gid);
+            user.apply(&mut command);
         }
         command
-    }
-}
-
-/// The unprivileged account the cluster runs as when hedgerow runs as root.
-#[derive(Debug, Clone, Copy)]
-struct OsUser {
-    uid: u32,
-    gid: u32,
-}
-
-fn cluster_user() -> Result<Option<OsUser>, ClusterError> {
-    // SAFETY: geteuid has no preconditions; getpwnam returns NULL or a valid static record.
-    unsafe {
-        if libc::geteuid() != 0 {
-            return Ok(None);
-        }
-        let name = CString::new("postgres").unwrap();
-        let record = libc::getpwnam(name.as_ptr());
-        if record.is_null() {
-            return Err(ClusterError::NoPostgresUser);
-        }
-        Ok(Some(OsUser {
-            uid: (*record).pw_uid,
-            gid: (*record).pw_gid,
-        }))
     }
 }
 
@@ -146,7 +131,7 @@ impl LocalCluster {
     /// Creates the cluster under `dir` (in `dir/pg`) unless it exists, and starts it.
     pub fn start(dir: &Path, options: &ClusterOptions) -> Result<Self, ClusterError> {
         let binaries = PgBinaries::locate()?;
-        let run_as = cluster_user()?;
+        let run_as = postgres_user_when_root().map_err(|_| ClusterError::NoPostgresUser)?;
         let pgdata = dir.join("pg");
         if !pgdata.join("PG_VERSION").exists() {
             init(&binaries, run_as, dir, &pgdata, options)?;
@@ -198,7 +183,8 @@ impl LocalCluster {
                 "full_page_writes=off",
             ]);
         }
-        let (pid, exited) = spawn_tied_to_this_process(command)?;
+        let (pid, exited) =
+            spawn_tied_to_this_process(command).map_err(io_error("starting postgres"))?;
         let cluster = LocalCluster {
             port,
             admin_password: options.admin_password.clone(),
@@ -224,6 +210,44 @@ impl LocalCluster {
     /// The superuser's connection string for `database`.
     pub fn admin_url(&self, database: &str) -> String {
         self.url("postgres", &self.admin_password, database)
+    }
+
+    /// Copies this running cluster into `dir/pg` as a streaming standby of it (`pg_basebackup
+    /// -R`, with WAL streamed meanwhile); `LocalCluster::start(dir, …)` then runs it as a hot
+    /// standby that replicates from this cluster.
+    pub fn clone_as_standby(&self, dir: &Path) -> Result<(), ClusterError> {
+        let binaries = PgBinaries::locate()?;
+        let run_as = postgres_user_when_root().map_err(|_| ClusterError::NoPostgresUser)?;
+        let pgdata = dir.join("pg");
+        fs::create_dir_all(&pgdata).map_err(io_error(format!("creating {}", pgdata.display())))?;
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o711))
+            .map_err(io_error("setting permissions"))?;
+        fs::set_permissions(&pgdata, fs::Permissions::from_mode(0o700))
+            .map_err(io_error("setting permissions"))?;
+        hand_over(&pgdata, run_as)?;
+        let output = binaries
+            .command("pg_basebackup", run_as)
+            .arg("-D")
+            .arg(&pgdata)
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                "postgres",
+            ])
+            .args(["-R", "-X", "stream", "-c", "fast", "--no-sync"])
+            .env("PGPASSWORD", &self.admin_password)
+            .output()
+            .map_err(io_error("running pg_basebackup"))?;
+        if !output.status.success() {
+            return Err(ClusterError::Io {
+                action: "pg_basebackup".into(),
+                detail: String::from_utf8_lossy(&output.stderr).into_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// Stops the cluster (fast shutdown: open sessions are ended, data is kept).
@@ -294,12 +318,8 @@ fn init(
         fs::File::create(&password_file).map_err(io_error("writing the initdb password file"))?;
     file.write_all(options.admin_password.as_bytes())
         .map_err(io_error("writing the initdb password file"))?;
-    if let Some(user) = run_as {
-        for path in [pgdata, &password_file] {
-            std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).map_err(io_error(
-                format!("handing {} to the postgres user", path.display()),
-            ))?;
-        }
+    for path in [pgdata, &password_file] {
+        hand_over(path, run_as)?;
     }
     let mut command = binaries.command("initdb", run_as);
     command
@@ -343,13 +363,19 @@ fn install_tls(pgdata: &Path, run_as: Option<OsUser>, tls: &ServerTls) -> Result
         fs::write(&path, pem).map_err(io_error(format!("writing {}", path.display())))?;
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600))
             .map_err(io_error("setting permissions"))?;
-        if let Some(user) = run_as {
-            std::os::unix::fs::chown(&path, Some(user.uid), Some(user.gid)).map_err(io_error(
-                format!("handing {} to the postgres user", path.display()),
-            ))?;
-        }
+        hand_over(&path, run_as)?;
     }
     Ok(())
+}
+
+/// Gives `path` to the user the cluster runs as (when hedgerow runs as root).
+fn hand_over(path: &Path, run_as: Option<OsUser>) -> Result<(), ClusterError> {
+    match run_as {
+        Some(user) => std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).map_err(
+            io_error(format!("handing {} to the postgres user", path.display())),
+        ),
+        None => Ok(()),
+    }
 }
 
 /// `preferred` if nobody listens there, else a port the OS picks (never 5432).
@@ -364,46 +390,4 @@ fn free_port(preferred: Option<u16>) -> Result<u16, ClusterError> {
         .local_addr()
         .map_err(io_error("finding a free port"))?
         .port())
-}
-
-/// Spawns `command` from a thread that waits for it, with the parent-death signal set so the
-/// child is stopped when this process ends. Returns the pid and a channel that receives its
-/// exit status.
-fn spawn_tied_to_this_process(
-    mut command: Command,
-) -> Result<(i32, mpsc::Receiver<ExitStatus>), ClusterError> {
-    // SAFETY: prctl is async-signal-safe; it runs in the child after fork (and after the uid
-    // change, which would otherwise clear the setting).
-    unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let (pid_tx, pid_rx) = mpsc::channel();
-    let (exit_tx, exit_rx) = mpsc::channel();
-    thread::Builder::new()
-        .name("postgres-waiter".into())
-        .spawn(move || match command.spawn() {
-            Ok(mut child) => {
-                let _ = pid_tx.send(Ok(child.id() as i32));
-                if let Ok(status) = child.wait() {
-                    let _ = exit_tx.send(status);
-                }
-            }
-            Err(e) => {
-                let _ = pid_tx.send(Err(e));
-            }
-        })
-        .map_err(io_error("starting the postgres waiter thread"))?;
-    let pid = pid_rx
-        .recv()
-        .map_err(|_| ClusterError::Io {
-            action: "starting postgres".into(),
-            detail: "waiter thread died".into(),
-        })?
-        .map_err(io_error("starting postgres"))?;
-    Ok((pid, exit_rx))
 }

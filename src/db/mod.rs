@@ -3,11 +3,17 @@
 
 pub mod analysts;
 pub mod check;
+pub mod child_process;
 pub mod cluster;
 pub mod connection;
+pub mod databases;
 pub mod embedded;
 pub mod migrate;
 pub mod pool;
+pub mod pooler;
+pub mod recent_writers;
+pub mod replica;
+pub mod replica_lag;
 pub mod request;
 pub mod retention;
 pub mod routes;

@@ -1,16 +1,21 @@
 //! The request protocol of DESIGN §4: one transaction per request, as the caller's role with
 //! the caller's claims, around one `api.*` function call.
 //!
-//! All four statements are prepared once per connection and sent together, so a request costs
-//! one network round trip: BEGIN, the settings, the function, COMMIT. When the function raises,
-//! PostgreSQL turns the COMMIT into a ROLLBACK.
+//! The four statements (BEGIN, the settings, the function, COMMIT) are sent together, so a
+//! request costs one network round trip. They are prepared once per connection, or — behind a
+//! pooler in transaction mode — sent unnamed, parsed with their parameters in one message. When
+//! the function raises, PostgreSQL turns the COMMIT into a ROLLBACK.
 
 use std::sync::Arc;
 
 use deadpool_postgres::{Object, Pool, PoolError, TimeoutType};
-use tokio_postgres::{Statement, types::ToSql};
+use tokio_postgres::{
+    Row,
+    error::SqlState,
+    types::{ToSql, Type},
+};
 
-use super::ConnectError;
+use super::{ConnectError, pooler::Pooler};
 
 /// Sets the transaction-local context that policies and functions read — only what some
 /// function or policy reads — server settings included: per transaction, so no session
@@ -56,8 +61,22 @@ pub struct FunctionCall {
     pub function: String,
     /// Runs in a READ ONLY transaction.
     pub read_only: bool,
+    /// Which database may run it.
+    pub routing: Routing,
     /// The function's argument: path, query and body fields as one JSON object.
     pub args: String,
+}
+
+/// Which database may run a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routing {
+    /// A GET whose function does not write (not VOLATILE): a read replica that is current
+    /// enough may serve it.
+    Replica,
+    /// A read that must see the primary: it logs the access, or its function is VOLATILE.
+    Primary,
+    /// A change: on the primary, and the caller's own reads follow it there for a while.
+    Write,
 }
 
 /// The function's response: the body, and what it asked the server to say beside it.
@@ -98,17 +117,35 @@ fn describe_pool(error: &PoolError) -> String {
 /// mid-request cannot leave a connection half-way through a transaction.
 pub async fn call(
     pool: &Pool,
+    pooler: Pooler,
     context: RequestContext,
     call: FunctionCall,
 ) -> Result<FunctionOutput, RequestError> {
     let pool = pool.clone();
-    tokio::spawn(async move { run(&pool, &context, &call).await })
+    let result = tokio::spawn(async move { run(&pool, pooler, &context, &call).await })
         .await
-        .expect("request transaction task panicked")
+        .expect("request transaction task panicked");
+    if pooler.named_statements()
+        && let Err(RequestError::Database(e)) = &result
+        && e.code().is_some_and(|code| {
+            [
+                SqlState::INVALID_SQL_STATEMENT_NAME,
+                SqlState::DUPLICATE_PSTATEMENT,
+            ]
+            .contains(code)
+        })
+    {
+        tracing::error!(
+            "a prepared statement went missing or collided with another: is DATABASE_URL a \
+             pooler in transaction mode? Then set HEDGEROW_DATABASE_POOLER=transaction"
+        );
+    }
+    result
 }
 
 async fn run(
     pool: &Pool,
+    pooler: Pooler,
     context: &RequestContext,
     call: &FunctionCall,
 ) -> Result<FunctionOutput, RequestError> {
@@ -124,12 +161,6 @@ async fn run(
     } else {
         "BEGIN"
     };
-    let (begin, set_context, function, commit) = tokio::try_join!(
-        client.prepare_cached(begin_sql),
-        client.prepare_cached(SET_CONTEXT),
-        client.prepare_cached(&function_sql),
-        client.prepare_cached("COMMIT"),
-    )?;
     let timeout = context.server.statement_timeout_ms.to_string();
     let settings: [&(dyn ToSql + Sync); 8] = [
         &context.role,
@@ -142,19 +173,36 @@ async fn run(
         &context.server.truncate_ips,
     ];
     let args: [&(dyn ToSql + Sync); 1] = [&call.args];
-    let (began, set, row, committed) = tokio::join!(
-        client.execute(&begin, &[]),
-        client.execute(&set_context, &settings),
-        client.query_one(&function, &args),
-        client.execute(&commit, &[]),
-    );
+    // Each future sends its statement when first polled, so they leave in this order.
+    let (began, set, row, committed) = if pooler.named_statements() {
+        let (begin, set_context, function, commit) = tokio::try_join!(
+            client.prepare_cached(begin_sql),
+            client.prepare_cached(SET_CONTEXT),
+            client.prepare_cached(&function_sql),
+            client.prepare_cached("COMMIT"),
+        )?;
+        tokio::join!(
+            client.query(&begin, &[]),
+            client.query(&set_context, &settings),
+            client.query_one(&function, &args),
+            client.query(&commit, &[]),
+        )
+    } else {
+        let (settings, args) = (as_text(&settings), as_text(&args));
+        tokio::join!(
+            client.query_typed(begin_sql, &[]),
+            client.query_typed(SET_CONTEXT, &settings),
+            client.query_typed_one(&function_sql, &args),
+            client.query_typed("COMMIT", &[]),
+        )
+    };
     if committed.is_err() {
         // The transaction's end is unknown: this connection must not serve anyone else.
         let _ = Object::take(client);
     }
     began?;
     set?;
-    let row = row?;
+    let row: Row = row?;
     committed?;
     let setting = |n: usize| row.get::<_, Option<String>>(n).filter(|s| !s.is_empty());
     Ok(FunctionOutput {
@@ -165,10 +213,16 @@ async fn run(
     })
 }
 
+/// Parameters declared as text, as an unnamed statement needs them (every parameter of a
+/// request is text).
+fn as_text<'a>(params: &[&'a (dyn ToSql + Sync)]) -> Vec<(&'a (dyn ToSql + Sync), Type)> {
+    params.iter().map(|&param| (param, Type::TEXT)).collect()
+}
+
 /// Whether the database answers at all (for `/ready`).
 pub async fn ping(pool: &Pool) -> Result<(), RequestError> {
     let client = pool.get().await?;
-    let statement: Statement = client.prepare_cached("SELECT 1").await?;
-    client.query_one(&statement, &[]).await?;
+    // A simple query: no statement name to outlive it behind a transaction-mode pooler.
+    client.simple_query("SELECT 1").await?;
     Ok(())
 }

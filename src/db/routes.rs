@@ -2,7 +2,8 @@
 //! them again whenever a migration changes them: `hedgerow migrate` ends with NOTIFY
 //! hedgerow_routes, which a dedicated connection listens for (as PostgREST reloads its schema
 //! cache). After a lost connection the routes are loaded again, since a notification may have
-//! been missed meanwhile.
+//! been missed meanwhile. Behind a pooler in transaction mode, where LISTEN cannot work, a
+//! fingerprint of the same rows is polled instead.
 
 use std::{sync::Arc, time::Duration};
 
@@ -12,7 +13,7 @@ use hyper::{Method, StatusCode};
 use serde_json::Value;
 use tokio_postgres::AsyncMessage;
 
-use super::PgTarget;
+use super::{PgTarget, pooler::Pooler};
 use crate::http::{
     openapi,
     routes::{Auth, Route, RouteTable},
@@ -20,6 +21,33 @@ use crate::http::{
 };
 
 const CHANNEL: &str = "hedgerow_routes";
+
+/// The routes and what the server needs to know of each route's function, in a stable order.
+const ROUTES_SQL: &str = "SELECT r.method, r.path, format('%I.%I', n.nspname, p.proname), r.operation_id, \
+        r.summary, r.status, r.auth, r.params, r.query, r.body, r.response, r.paged, r.logs_access, \
+        r.html, r.share_token, r.etag, r.kind, p.provolatile = 'v' \
+   FROM api.routes r JOIN pg_proc p ON p.oid = r.function \
+   JOIN pg_namespace n ON n.oid = p.pronamespace \
+  ORDER BY r.path, r.method";
+
+/// How a running server learns that a migration changed the routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReloadOn {
+    /// NOTIFY hedgerow_routes, on a connection of its own.
+    Notification,
+    /// A change of the routes' fingerprint, checked this often.
+    Poll(std::time::Duration),
+}
+
+impl ReloadOn {
+    /// LISTEN where the connection is the server's own; polling through a transaction-mode pooler.
+    pub fn for_pooler(pooler: Pooler, poll_every: std::time::Duration) -> Self {
+        match pooler {
+            Pooler::None => ReloadOn::Notification,
+            Pooler::Transaction => ReloadOn::Poll(poll_every),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -39,7 +67,11 @@ pub enum LoadError {
 
 /// The routes of a server starting now, kept current from then on: loaded when the database
 /// answers (an error if it answers without any: it is not migrated), else none until it does.
-pub async fn start(pool: &Pool, target: PgTarget) -> Result<SharedRoutes, LoadError> {
+pub async fn start(
+    pool: &Pool,
+    target: PgTarget,
+    reload_on: ReloadOn,
+) -> Result<SharedRoutes, LoadError> {
     let table = match load(pool).await {
         Ok(table) => table,
         Err(LoadError::Pool(e)) => {
@@ -49,24 +81,18 @@ pub async fn start(pool: &Pool, target: PgTarget) -> Result<SharedRoutes, LoadEr
         Err(e) => return Err(e),
     };
     let routes = Arc::new(ArcSwap::from_pointee(table));
-    keep_current(target, pool.clone(), routes.clone());
+    match reload_on {
+        ReloadOn::Notification => listen_for_changes(target, pool.clone(), routes.clone()),
+        ReloadOn::Poll(every) => poll_for_changes(every, pool.clone(), routes.clone()),
+    }
     Ok(routes)
 }
 
 /// The routes as the database declares them now.
 pub async fn load(pool: &Pool) -> Result<RouteTable, LoadError> {
     let client = pool.get().await?;
-    let rows = client
-        .query(
-            "SELECT r.method, r.path, format('%I.%I', n.nspname, p.proname), r.operation_id, r.summary, \
-                    r.status, r.auth, r.params, r.query, r.body, r.response, r.paged, r.logs_access, \
-                    r.html, r.share_token, r.etag, r.kind \
-               FROM api.routes r JOIN pg_proc p ON p.oid = r.function \
-               JOIN pg_namespace n ON n.oid = p.pronamespace \
-              ORDER BY r.path, r.method",
-            &[],
-        )
-        .await?;
+    // Unnamed: nothing outlives the statement, whatever pooler is in between.
+    let rows = client.query_typed(ROUTES_SQL, &[]).await?;
     if rows.is_empty() {
         return Err(LoadError::Empty);
     }
@@ -108,6 +134,7 @@ pub async fn load(pool: &Pool) -> Result<RouteTable, LoadError> {
             share_token: row.get(14),
             etag: row.get(15),
             kind: row.get(16),
+            writes: row.get(17),
             schemas,
         });
     }
@@ -124,7 +151,7 @@ pub type SharedRoutes = Arc<ArcSwap<RouteTable>>;
 
 /// Keeps `routes` current for as long as the server runs: listens for hedgerow_routes on a
 /// connection of its own (reconnecting after a failure) and reloads on each notification.
-fn keep_current(target: PgTarget, pool: Pool, routes: SharedRoutes) {
+fn listen_for_changes(target: PgTarget, pool: Pool, routes: SharedRoutes) {
     tokio::spawn(async move {
         let mut wait = Duration::from_millis(200);
         loop {
@@ -147,13 +174,50 @@ fn keep_current(target: PgTarget, pool: Pool, routes: SharedRoutes) {
     });
 }
 
-async fn reload(pool: &Pool, routes: &SharedRoutes) {
+/// Keeps `routes` current for as long as the server runs: every `every`, compares a fingerprint
+/// of the rows `load` reads with the last one, and reloads when it changed.
+fn poll_for_changes(every: Duration, pool: Pool, routes: SharedRoutes) {
+    tokio::spawn(async move {
+        let mut loaded: Option<String> = None;
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match fingerprint(&pool).await {
+                Ok(now) if loaded.as_ref() != Some(&now) => {
+                    if reload(&pool, &routes).await {
+                        loaded = Some(now);
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot check the routes for changes"),
+            }
+        }
+    });
+}
+
+/// A digest of everything `load` reads: it changes exactly when the route table would.
+async fn fingerprint(pool: &Pool) -> Result<String, LoadError> {
+    let client = pool.get().await?;
+    let sql = format!(
+        "SELECT coalesce(md5(string_agg(routes::text, E'\\n' ORDER BY routes::text)), '') \
+           FROM ({ROUTES_SQL}) routes"
+    );
+    Ok(client.query_typed_one(&sql, &[]).await?.get(0))
+}
+
+/// Loads the routes into `routes`; false (the previous routes kept) when that fails.
+async fn reload(pool: &Pool, routes: &SharedRoutes) -> bool {
     match load(pool).await {
         Ok(table) => {
             tracing::info!(routes = table.routes.len(), "routes loaded");
             routes.store(Arc::new(table));
+            true
         }
-        Err(e) => tracing::error!(error = %e, "keeping the previous routes"),
+        Err(e) => {
+            tracing::error!(error = %e, "keeping the previous routes");
+            false
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use hyper::{Method, StatusCode};
 use serde_json::{Map, Value};
 
 use super::validate::RouteSchemas;
+use crate::db::request::Routing;
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,6 +42,10 @@ pub struct Route {
     pub paged: bool,
     /// Passed to the function as `args.kind`.
     pub kind: Option<String>,
+    /// Its function is VOLATILE, as every function that may write is declared: it runs on the
+    /// primary. (A STABLE function may not write; a logged read's function must be VOLATILE,
+    /// which hedgerow.route() checks at migrate time.)
+    pub writes: bool,
     /// The JSON Schemas of the parameters, body and response data.
     pub schemas: RouteSchemas,
 }
@@ -49,6 +54,16 @@ impl Route {
     /// Whether its transaction may be READ ONLY.
     pub fn read_only(&self) -> bool {
         self.method == Method::GET && !self.logs_access
+    }
+
+    /// Which database may run it: a GET whose function does not write may be served by a
+    /// read replica; logged reads append an access-log row, so they go to the primary.
+    pub fn routing(&self) -> Routing {
+        match (self.method == Method::GET, self.writes || self.logs_access) {
+            (true, false) => Routing::Replica,
+            (true, true) => Routing::Primary,
+            (false, _) => Routing::Write,
+        }
     }
 
     fn segments(&self) -> impl Iterator<Item = Segment<'_>> {
@@ -177,6 +192,7 @@ mod tests {
 
     fn route(method: Method, pattern: &str, function: &str) -> Route {
         Route {
+            writes: method != Method::GET,
             method,
             pattern: pattern.into(),
             function: function.into(),
@@ -192,6 +208,29 @@ mod tests {
             kind: None,
             schemas: RouteSchemas::default(),
         }
+    }
+
+    #[test]
+    fn only_a_get_whose_function_neither_writes_nor_logs_may_be_served_by_a_replica() {
+        let read = route(Method::GET, "/api/public/sessions", "api.public_sessions");
+        assert_eq!(read.routing(), Routing::Replica);
+        let logged = Route {
+            logs_access: true,
+            writes: true,
+            ..route(Method::GET, "/api/sessions/{id}", "api.get_session")
+        };
+        assert_eq!(logged.routing(), Routing::Primary);
+        let volatile = Route {
+            writes: true,
+            ..route(
+                Method::GET,
+                "/api/sessions/{id}/shares",
+                "api.list_share_links",
+            )
+        };
+        assert_eq!(volatile.routing(), Routing::Primary);
+        let write = route(Method::POST, "/api/sessions", "api.create_session");
+        assert_eq!(write.routing(), Routing::Write);
     }
 
     fn table() -> RouteTable {

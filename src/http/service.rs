@@ -9,7 +9,6 @@ use std::{
 };
 
 use bytes::Bytes;
-use deadpool_postgres::Pool;
 use http_body_util::{BodyExt, Limited};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode, body::Incoming, header};
 use serde_json::{Value, json};
@@ -26,12 +25,13 @@ use super::response::{self, Body};
 use super::routes::{self, Auth, Match, Params, Route, RouteTable};
 use crate::auth::{Caller, Verifier};
 use crate::config::Config;
-use crate::db::request::{self as db_request, FunctionCall, RequestContext, ServerSettings};
+use crate::db::databases::Databases;
+use crate::db::request::{FunctionCall, RequestContext, ServerSettings};
 use crate::db::routes::SharedRoutes;
 
 /// What every request needs, shared by all connections.
 pub struct App {
-    pool: Pool,
+    databases: Databases,
     verifier: Verifier,
     trusted_proxies: TrustedProxies,
     cors: CorsOrigins,
@@ -42,9 +42,14 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(pool: Pool, verifier: Verifier, config: &Config, routes: SharedRoutes) -> Self {
+    pub fn new(
+        databases: Databases,
+        verifier: Verifier,
+        config: &Config,
+        routes: SharedRoutes,
+    ) -> Self {
         App {
-            pool,
+            databases,
             verifier,
             trusted_proxies: config.trusted_proxies.clone(),
             cors: config.cors_origins.clone(),
@@ -54,6 +59,11 @@ impl App {
             routes,
             demo: None,
         }
+    }
+
+    /// Closes the database pools (at shutdown, once requests have finished).
+    pub fn close_databases(&self) {
+        self.databases.close();
     }
 
     /// Lets the demo app's "sign in as a demo user" mint tokens (only `serve` on the embedded
@@ -206,7 +216,7 @@ async fn dispatch(app: &App, peer: SocketAddr, request: Request<Incoming>) -> Ou
         let response = match (method == Method::GET, builtin) {
             (false, _) => return Outcome::unmatched(ApiError::WrongMethod(vec![Method::GET])),
             (true, "/health") => response::data(StatusCode::OK, json!({ "status": "ok" })),
-            (true, "/ready") => ready(&app.pool).await,
+            (true, "/ready") => ready(&app.databases).await,
             (true, _) => {
                 let mut document = response::json(StatusCode::OK, table.openapi.clone());
                 document.headers_mut().insert(
@@ -298,9 +308,13 @@ fn options(app: &App, table: &RouteTable, path: &str, headers: &HeaderMap) -> Ou
     Outcome::builtin("OPTIONS", app.cors.options(headers, &methods))
 }
 
-async fn ready(pool: &Pool) -> Response<Body> {
-    match db_request::ping(pool).await {
-        Ok(()) => response::data(StatusCode::OK, json!({ "status": "ready" })),
+async fn ready(databases: &Databases) -> Response<Body> {
+    match databases.ready().await {
+        Ok(None) => response::data(StatusCode::OK, json!({ "status": "ready" })),
+        Ok(Some(replica)) => response::data(
+            StatusCode::OK,
+            json!({ "status": "ready", "read_replica": replica }),
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
             // The cause (authentication failed, TLS, refused…) without where the database is.
@@ -389,9 +403,10 @@ async fn call_route(
     let call = FunctionCall {
         function: route.function.clone(),
         read_only: route.read_only(),
+        routing: route.routing(),
         args: Value::Object(args).to_string(),
     };
-    let output = db_request::call(&app.pool, context, call).await?;
+    let output = app.databases.call(context, call).await?;
     let status = output
         .status
         .and_then(|s| StatusCode::from_u16(s).ok())

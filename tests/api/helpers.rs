@@ -14,7 +14,9 @@ use hedgerow::{
     db::{
         PgTarget,
         cluster::{ClusterOptions, LocalCluster},
-        migrate, pool,
+        databases::Databases,
+        migrate,
+        routes::ReloadOn,
     },
     http::{demo::DemoSignIn, server, service::App},
     secret::random_hex,
@@ -51,19 +53,27 @@ impl TestServer {
         config
     }
 
-    /// A superuser's connection string for `database` (for the CLI).
-    pub fn admin_url(&self, database: &str) -> String {
+    /// Where the server listens: host and port.
+    pub fn address(&self) -> (String, u16) {
         let host = match &self.admin.get_hosts()[0] {
             tokio_postgres::config::Host::Tcp(host) => host.clone(),
             tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
         };
+        (
+            host,
+            self.admin.get_ports().first().copied().unwrap_or(5432),
+        )
+    }
+
+    /// A superuser's connection string for `database` (for the CLI).
+    pub fn admin_url(&self, database: &str) -> String {
+        let (host, port) = self.address();
         let user = self.admin.get_user().unwrap_or("postgres");
         let password = self
             .admin
             .get_password()
             .map(|p| format!(":{}", String::from_utf8_lossy(p)))
             .unwrap_or_default();
-        let port = self.admin.get_ports().first().copied().unwrap_or(5432);
         format!("postgres://{user}{password}@{host}:{port}/{database}")
     }
 
@@ -199,6 +209,15 @@ async fn start_test_server() -> TestServer {
             (config, Some(cluster))
         }
     };
+    migrated_server(admin, cluster).await
+}
+
+/// A server at `admin` (a superuser's connection; `cluster` when it is a throwaway one) with
+/// this run's template databases migrated, and the authenticator's password set.
+pub async fn migrated_server(
+    admin: tokio_postgres::Config,
+    cluster: Option<Arc<LocalCluster>>,
+) -> TestServer {
     let template = format!("hedgerow_template_{}", std::process::id());
     let kinds_template = format!("hedgerow_kinds_template_{}", std::process::id());
     let server = TestServer {
@@ -365,7 +384,9 @@ pub async fn spawn_app_with_demo_sign_in() -> TestApp {
     spawn_configured_app(&database, None, true, |_| {}).await
 }
 
-async fn spawn_configured_app(
+/// A server for `database` through `pg` (the authenticator's own connection when None), with
+/// the test configuration changed by `configure`.
+pub async fn spawn_configured_app(
     database: &str,
     pg: Option<PgTarget>,
     demo_sign_in: bool,
@@ -384,7 +405,11 @@ async fn spawn_configured_app(
     config.statement_timeout = Duration::from_secs(5);
     config.pool_timeout = Duration::from_secs(2);
     configure(&mut config);
-    let pool = pool::create(pg.clone(), config.pool_size, config.pool_timeout).unwrap();
+    let replica = config
+        .read_database_url
+        .as_deref()
+        .map(|url| PgTarget::parse(url).expect("a valid replica URL"));
+    let databases = Databases::open(&config, pg.clone(), replica).unwrap();
     let jwt = match config.jwt.clone() {
         Some(jwt) => jwt,
         None => config
@@ -396,10 +421,11 @@ async fn spawn_configured_app(
         .load_keys()
         .await
         .expect("loading the identity provider's keys");
-    let routes = hedgerow::db::routes::start(&pool, pg)
+    let reload_on = ReloadOn::for_pooler(config.pooler, config.routes_poll);
+    let routes = hedgerow::db::routes::start(databases.primary(), pg, reload_on)
         .await
         .expect("loading the routes");
-    let mut app = App::new(pool, verifier, &config, routes);
+    let mut app = App::new(databases, verifier, &config, routes);
     if demo_sign_in {
         app = app.with_demo_sign_in(DemoSignIn::new(jwt.clone()));
     }
