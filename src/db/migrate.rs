@@ -163,6 +163,7 @@ async fn take_lock(client: &Client, timeout: Duration) -> Result<(), MigrateErro
                                    a.pid, a.usename, a.application_name, a.backend_start, a.state) \
                        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
                       WHERE l.locktype = 'advisory' AND l.granted \
+                        AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()) \
                         AND ((l.classid::bigint << 32) | l.objid::bigint) = $1 LIMIT 1",
                     &[&LOCK_KEY],
                 )
