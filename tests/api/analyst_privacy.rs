@@ -49,8 +49,17 @@ async fn world() -> World {
 }
 
 async fn session_ids(client: &tokio_postgres::Client) -> Vec<String> {
+    ids_of(client, "SELECT id::text FROM analytics.sessions").await
+}
+
+/// The mapped user's own things, as `analytics.my_resources` lists them.
+async fn own_ids(client: &tokio_postgres::Client) -> Vec<String> {
+    ids_of(client, "SELECT id::text FROM analytics.my_resources").await
+}
+
+async fn ids_of(client: &tokio_postgres::Client, query: &str) -> Vec<String> {
     let mut ids: Vec<String> = client
-        .query("SELECT id::text FROM analytics.sessions", &[])
+        .query(query, &[])
         .await
         .unwrap()
         .iter()
@@ -65,6 +74,7 @@ async fn an_unmapped_analyst_sees_only_public_sessions_everywhere() {
     let w = world().await;
     let analyst = analyst(&w.app, None).await;
     assert_eq!(session_ids(&analyst).await, vec![w.public.clone()]);
+    assert_eq!(own_ids(&analyst).await, Vec::<String>::new(), "nobody's own");
     let resources: i64 = analyst
         .query_one("SELECT count(*) FROM analytics.resources", &[])
         .await
@@ -138,6 +148,7 @@ async fn a_mapped_analyst_sees_what_their_user_sees() {
     let mut all = vec![w.public.clone(), w.unlisted.clone(), w.private.clone()];
     all.sort();
     assert_eq!(session_ids(&analyst).await, all);
+    assert_eq!(own_ids(&analyst).await, all, "their own things, private ones too");
     let logs: i64 = analyst
         .query_one("SELECT count(*) FROM analytics.access_log", &[])
         .await
@@ -148,6 +159,17 @@ async fn a_mapped_analyst_sees_what_their_user_sees() {
     let stranger = w.app.user("stranger").await;
     let other_analyst = crate::helpers::analyst(&w.app, Some(stranger.id)).await;
     assert_eq!(session_ids(&other_analyst).await, vec![w.public.clone()]);
+    assert_eq!(
+        own_ids(&other_analyst).await,
+        Vec::<String>::new(),
+        "another user's things, public ones included, are not theirs"
+    );
+    let their_logs: i64 = other_analyst
+        .query_one("SELECT count(*) FROM analytics.access_log", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(their_logs, 0, "the owner's access log is not the stranger's");
 }
 
 #[tokio::test]
