@@ -20,6 +20,7 @@ SEARCH=${SEARCH:-poetry}
 PORT=${PORT:-3903}     # hedgerow; PostgREST listens on PORT + 1
 # A data dir from an earlier run (its work dir's data/) to measure again without re-seeding.
 REUSE_DATA_DIR=${REUSE_DATA_DIR:-}
+RESULTS=${RESULTS:-bench/results}  # writes $RESULTS.tsv and $RESULTS.md
 for tool in wrk pgbench psql python3 curl npm; do
   command -v "$tool" >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }
 done
@@ -144,7 +145,7 @@ scenario() {
       P=(POST "/sessions?select=$session_cols" "$pgrst_token" "$created" "Prefer: return=representation") ;;
   esac
 }
-scenarios="point_read share_read feed feed_deep discovery leaderboard create_session"
+scenarios=${SCENARIOS:-"point_read share_read feed feed_deep discovery leaderboard create_session"}
 
 # Once through psql, a lean script's answer: the pipeline commands go, :var becomes :'var',
 # and the context statement's row is not printed.
@@ -214,7 +215,7 @@ measure() {  # system c duration tag
     postgrest) run_wrk "$2" "$3" "http://127.0.0.1:$((PORT + 1))" "${P[@]}" ;;
   esac
 }
-results=bench/results.tsv
+results=$RESULTS.tsv
 printf 'scenario\tconcurrency\tsystem\trequests_per_s\tp50_ms\tp99_ms\terrors\n' >"$results"
 for s in $scenarios; do
   scenario "$s"
@@ -229,5 +230,5 @@ for s in $scenarios; do
   done
 done
 echo
-harness report "$results" bench/results.md
-echo "bench: results in $results and bench/results.md (work dir $work)"
+harness report "$results" "$RESULTS.md"
+echo "bench: results in $results and $RESULTS.md (work dir $work)"
