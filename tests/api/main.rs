@@ -11,6 +11,7 @@ mod catalog;
 mod configuration;
 mod connection_errors;
 mod crash;
+mod documented;
 mod embedded;
 mod every_kind;
 mod faults;
