@@ -27,6 +27,7 @@ mod leaderboards;
 mod leaving;
 mod migrate;
 mod model;
+mod openapi_client;
 mod operators;
 mod pgbouncer;
 mod pgbouncer_server;
