@@ -237,6 +237,24 @@ fn operation(route: &Route) -> Value {
             "Retry-After",
         ),
     ];
+    // What no schema can say: a cursor this list never handed out, a confirmation that is not
+    // the username, an ETag that is no longer the resource's.
+    let takes_input =
+        !schemas.params.is_empty() || !schemas.query.is_empty() || schemas.body.is_some();
+    if takes_input {
+        responses.insert(
+            "400".into(),
+            json!({ "description": "Invalid input (see code: the field's, UNKNOWN_FIELD, INVALID_CURSOR…)",
+                    "headers": rate_limited(common_headers()), "content": failure }),
+        );
+    }
+    if route.etag && route.method != hyper::Method::GET {
+        responses.insert(
+            "412".into(),
+            json!({ "description": "If-Match names an ETag the resource no longer has",
+                    "headers": rate_limited(common_headers()), "content": failure }),
+        );
+    }
     if route.share_token {
         refusals.push((
             "429",
@@ -278,7 +296,11 @@ fn operation(route: &Route) -> Value {
         "responses": responses,
     });
     if let Some(body) = &schemas.body {
-        operation["requestBody"] = json!({ "required": true,
+        // A body with nothing required may be left out: the server reads none as {}.
+        let required = body["required"]
+            .as_array()
+            .is_some_and(|names| !names.is_empty());
+        operation["requestBody"] = json!({ "required": required,
             "content": { "application/json": { "schema": body } } });
     }
     operation

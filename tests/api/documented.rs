@@ -22,14 +22,13 @@ pub struct Contract {
 }
 
 impl Contract {
-    /// Checks one reply to `method path` from the server at `address`; panics, naming the
-    /// mismatch, when the document does not describe it.
+    /// Checks one reply to a request (`method`, `path`) to the server at `address`; panics,
+    /// naming the mismatch, when the document does not describe it.
     pub async fn check(
         &self,
         http: &reqwest::Client,
         address: &str,
-        method: &Method,
-        path: &str,
+        (method, path): (&Method, &str),
         status: StatusCode,
         headers: &HeaderMap,
         text: &str,

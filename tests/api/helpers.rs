@@ -556,7 +556,7 @@ pub async fn read_checked(
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
     contract
-        .check(http, address, method, &path, status, &headers, &text)
+        .check(http, address, (method, &path), status, &headers, &text)
         .await;
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     Reply {
