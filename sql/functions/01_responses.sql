@@ -30,6 +30,13 @@ LANGUAGE sql VOLATILE
 AS $$ SELECT set_config('response.status', status::text, true) $$;
 GRANT EXECUTE ON FUNCTION hedgerow.set_status(int) TO hedgerow_anon, hedgerow_user;
 
+-- Where the thing this response created lives: its Location. Every 201 sends one
+-- (/openapi.json says so).
+CREATE FUNCTION hedgerow.located(location text) RETURNS void
+LANGUAGE sql VOLATILE
+AS $$ SELECT set_config('response.location', location, true) $$;
+GRANT EXECUTE ON FUNCTION hedgerow.located(text) TO hedgerow_user;
+
 -- The strong ETag of a single resource's response: a hash of exactly the bytes a GET of it
 -- answers, so a PATCH can compare If-Match with what its caller last read.
 CREATE FUNCTION hedgerow.etag(response json) RETURNS text

@@ -17,6 +17,9 @@ CREATE TABLE api.routes (
   summary      text NOT NULL,
   -- The status of a success, unless the function sets response.status.
   status       int NOT NULL CHECK (status BETWEEN 200 AND 299),
+  -- Other successes its function may answer with hedgerow.set_status (a create that found the
+  -- thing already there answers 200); /openapi.json describes each.
+  other_statuses int[] NOT NULL CHECK (200 <= ALL (other_statuses) AND 299 >= ALL (other_statuses)),
   -- 'optional': anonymous or signed in; 'user': signed in only (401 otherwise).
   auth         text NOT NULL CHECK (auth IN ('optional', 'user')),
   -- JSON Schemas: of each {name} of the path, of each query parameter, of the body (NULL:
@@ -60,7 +63,7 @@ CREATE FUNCTION hedgerow.route(method text, path text, function regprocedure, su
                                paged boolean DEFAULT false, logs_access boolean DEFAULT false,
                                html boolean DEFAULT false, share_token boolean DEFAULT false,
                                etag boolean DEFAULT false, kind text DEFAULT NULL,
-                               operation_id text DEFAULT NULL)
+                               operation_id text DEFAULT NULL, other_statuses int[] DEFAULT '{}')
 RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -88,11 +91,11 @@ BEGIN
   IF share_token AND NOT params ? 'token' THEN
     query := query || '{"token": {"type": "string", "maxLength": 256}}';
   END IF;
-  INSERT INTO api.routes (method, path, function, operation_id, summary, status, auth, params, query,
-                          body, response, paged, logs_access, html, share_token, etag, kind)
+  INSERT INTO api.routes (method, path, function, operation_id, summary, status, other_statuses, auth,
+                          params, query, body, response, paged, logs_access, html, share_token, etag, kind)
   VALUES (method, path, function,
           coalesce(operation_id, fn.proname || coalesce('_' || kind, '')),
-          summary, status, auth, params, query, body, response, paged, logs_access, html,
+          summary, status, other_statuses, auth, params, query, body, response, paged, logs_access, html,
           share_token, etag, kind);
 END
 $$;

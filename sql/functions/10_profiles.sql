@@ -84,6 +84,7 @@ BEGIN
     PERFORM hedgerow.fail(409, 'USERNAME_TAKEN', 'username is already taken');
   END;
   PERFORM hedgerow.store_email(me, args ->> 'email');
+  PERFORM hedgerow.located('/api/auth/profile');
   RETURN hedgerow.ok(hedgerow.own_profile(me));
 END
 $$;

@@ -97,7 +97,7 @@ CREATE FUNCTION hedgerow.created(location text, resource json) RETURNS json
 LANGUAGE plpgsql VOLATILE
 AS $$
 BEGIN
-  PERFORM set_config('response.location', location, true);
+  PERFORM hedgerow.located(location);
   RETURN hedgerow.tagged(hedgerow.ok(resource));
 END
 $$;

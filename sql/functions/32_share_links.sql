@@ -140,8 +140,10 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
   r hedgerow.resource := hedgerow.owned(args ->> 'kind', args);
+  link data.share_links := hedgerow.new_share_link(r, true, hedgerow.requested_expiry(args));
 BEGIN
-  RETURN hedgerow.ok(hedgerow.share_link_json(hedgerow.new_share_link(r, true, hedgerow.requested_expiry(args))));
+  PERFORM hedgerow.located(format('/api/%s/%s/shares/%s', hedgerow.kind_facts(r.kind) ->> 'plural', r.id, link.id));
+  RETURN hedgerow.ok(hedgerow.share_link_json(link));
 END
 $$;
 GRANT EXECUTE ON FUNCTION api.create_share_link(jsonb) TO hedgerow_anon, hedgerow_user;

@@ -83,7 +83,9 @@ BEGIN
   VALUES (r.kind, r.id, grantee, r.owner_id, r.owner_id, expires)
   ON CONFLICT (resource_id, grantee_id) DO NOTHING
   RETURNING * INTO g;
-  IF g.resource_id IS NULL THEN
+  IF g.resource_id IS NOT NULL THEN
+    PERFORM hedgerow.located(format('/api/%s/%s/access/%s', hedgerow.kind_facts(r.kind) ->> 'plural', r.id, grantee));
+  ELSE
     PERFORM hedgerow.set_status(200);
     UPDATE data.grants x SET expires_at = CASE WHEN args ? 'expires_at' THEN expires ELSE x.expires_at END
      WHERE x.resource_id = r.id AND x.grantee_id = grantee
@@ -160,7 +162,7 @@ BEGIN
     response => jsonb_build_object('type', 'array', 'items', hedgerow.grant_schema(k.kind)));
   PERFORM hedgerow.route('POST', format('/api/%s/{id}/access', k.plural), 'api.create_grant(jsonb)',
     format('Invite a user to a %s by username (201; 200 if already invited)', k.kind), status => 201,
-    auth => 'user', kind => k.kind, params => id_param,
+    other_statuses => '{200}', auth => 'user', kind => k.kind, params => id_param,
     body => hedgerow.object_schema(jsonb_build_object(
               'username', '{"type": "string", "minLength": 1, "maxLength": 32}'::jsonb,
               'expires_at', hedgerow.time_schema()), '{username}'),

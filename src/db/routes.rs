@@ -25,7 +25,7 @@ const CHANNEL: &str = "hedgerow_routes";
 /// The routes and what the server needs to know of each route's function, in a stable order.
 const ROUTES_SQL: &str = "SELECT r.method, r.path, format('%I.%I', n.nspname, p.proname), r.operation_id, \
         r.summary, r.status, r.auth, r.params, r.query, r.body, r.response, r.paged, r.logs_access, \
-        r.html, r.share_token, r.etag, r.kind, p.provolatile = 'v' \
+        r.html, r.share_token, r.etag, r.kind, p.provolatile = 'v', r.other_statuses \
    FROM api.routes r JOIN pg_proc p ON p.oid = r.function \
    JOIN pg_namespace n ON n.oid = p.pronamespace \
   ORDER BY r.path, r.method";
@@ -123,6 +123,12 @@ pub async fn load(pool: &Pool) -> Result<RouteTable, LoadError> {
             operation_id: row.get(3),
             summary: row.get(4),
             status: StatusCode::from_u16(row.get::<_, i32>(5) as u16)
+                .map_err(|e| invalid(e.to_string()))?,
+            other_statuses: row
+                .get::<_, Vec<i32>>(18)
+                .into_iter()
+                .map(|status| StatusCode::from_u16(status as u16))
+                .collect::<Result<_, _>>()
                 .map_err(|e| invalid(e.to_string()))?,
             auth: match row.get::<_, &str>(6) {
                 "user" => Auth::User,

@@ -29,6 +29,8 @@ pub struct Route {
     pub summary: String,
     /// The status of a success, unless the function sets `response.status`.
     pub status: StatusCode,
+    /// Other successes its function may answer with (`hedgerow.set_status`).
+    pub other_statuses: Vec<StatusCode>,
     pub auth: Auth,
     /// Reads one resource and logs the read, so it runs in a read-write transaction.
     pub logs_access: bool,
@@ -199,6 +201,7 @@ mod tests {
             operation_id: function.into(),
             summary: String::new(),
             status: StatusCode::OK,
+            other_statuses: Vec::new(),
             auth: Auth::Optional,
             logs_access: false,
             html: false,

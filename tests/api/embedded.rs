@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::helpers::reply;
+use crate::{documented::Contract, helpers::send_checked};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hedgerow");
 
@@ -101,36 +101,23 @@ async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() 
         .port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
+    let contract = Contract::default();
 
     let server = serve(&data_dir, port, &log);
     wait_until_ready(&base).await;
     let token = token(&data_dir, Uuid::new_v4());
     let post = |path: &str, body: serde_json::Value| {
-        http.post(format!("{base}{path}"))
+        let request = http
+            .post(format!("{base}{path}"))
             .bearer_auth(&token)
-            .json(&body)
-            .send()
+            .json(&body);
+        send_checked(&http, &contract, &base, request)
     };
-    let created = reply(
-        post("/api/auth/profile", json!({ "username": "embedded" }))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let created = post("/api/auth/profile", json!({ "username": "embedded" })).await;
     assert_eq!(created.status, StatusCode::CREATED);
-    let session = reply(
-        post("/api/sessions", json!({ "track": "Spa" }))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let session = post("/api/sessions", json!({ "track": "Spa" })).await;
     let session = session.body["data"]["id"].as_str().unwrap().to_string();
-    let link = reply(
-        post(&format!("/api/sessions/{session}/share"), json!({}))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let link = post(&format!("/api/sessions/{session}/share"), json!({})).await;
     let share_token = link.body["data"]["token"].as_str().unwrap().to_string();
     for path in [
         format!("/shared/{share_token}"),
@@ -192,50 +179,53 @@ async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() 
 
     let server = serve(&data_dir, port, &log);
     wait_until_ready(&base).await;
-    let profile = reply(
+    let contract = Contract::default();
+    let profile = send_checked(
+        &http,
+        &contract,
+        &base,
         http.get(format!("{base}/api/auth/profile"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(&token),
     )
     .await;
     assert_eq!(profile.status, StatusCode::OK);
     assert_eq!(profile.body["data"]["username"], "embedded");
-    demo_sign_in_is_offered_to_loopback_pages(&http, &base).await;
+    demo_sign_in_is_offered_to_loopback_pages(&http, &contract, &base).await;
     terminate(server);
     let _ = std::fs::remove_dir_all(&scratch);
 }
 
 /// The embedded default at a loopback address mints demo tokens for the demo app, and only
 /// for its own pages: a rebound host name or another site's page gets a 403.
-async fn demo_sign_in_is_offered_to_loopback_pages(http: &reqwest::Client, base: &str) {
+async fn demo_sign_in_is_offered_to_loopback_pages(
+    http: &reqwest::Client,
+    contract: &Contract,
+    base: &str,
+) {
     let url = format!("{base}/app/demo-token");
-    let offer = reply(http.get(&url).send().await.unwrap()).await;
+    let reply = |request| send_checked(http, contract, base, request);
+    let offer = reply(http.get(&url)).await;
     assert_eq!(offer.body["data"]["available"], true);
     let ask = |name: &str| http.post(&url).json(&json!({ "username": name }));
     for refused in [
         ask("demo_ada").header("host", "rebound.example:3000"),
         ask("demo_ada").header("origin", "https://evil.example"),
     ] {
-        let refused = reply(refused.send().await.unwrap()).await;
+        let refused = reply(refused).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         assert_eq!(refused.code(), "DEMO_SIGN_IN_DISABLED");
     }
-    let invalid = reply(ask("Not A Name").send().await.unwrap()).await;
+    let invalid = reply(ask("Not A Name")).await;
     assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
     assert_eq!(invalid.code(), "INVALID_USERNAME");
-    let minted = reply(ask("demo_ada").send().await.unwrap()).await;
+    let minted = reply(ask("demo_ada")).await;
     assert_eq!(minted.status, StatusCode::OK);
     assert_eq!(minted.header("cache-control"), Some("no-store"));
     let token = minted.body["data"]["token"].as_str().unwrap();
     let created = reply(
         http.post(format!("{base}/api/auth/profile"))
             .bearer_auth(token)
-            .json(&json!({ "username": "demo_ada" }))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({ "username": "demo_ada" })),
     )
     .await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);

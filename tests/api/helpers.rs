@@ -26,6 +26,8 @@ use serde_json::Value;
 use tokio::{net::TcpListener, sync::oneshot};
 use uuid::Uuid;
 
+use crate::documented::Contract;
+
 pub const JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes";
 pub const AUTHENTICATOR_PASSWORD: &str = "authenticator-test-password";
 pub const PUBLIC_URL: &str = "https://hedgerow.example";
@@ -312,6 +314,8 @@ pub struct TestApp {
     pub database: String,
     pub http: reqwest::Client,
     pub jwt: JwtConfig,
+    /// Every reply [`TestApp::send`] gets is checked against this server's /openapi.json.
+    pub contract: Contract,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -440,6 +444,7 @@ pub async fn spawn_configured_app(
         database: database.to_string(),
         http: reqwest::Client::new(),
         jwt,
+        contract: Contract::default(),
         shutdown: Some(shutdown),
     }
 }
@@ -475,7 +480,19 @@ impl TestApp {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        reply(request.send().await.expect("sending the request")).await
+        self.send(request).await
+    }
+
+    /// Sends `request` (built on `self.http`) and reads the reply, checked against the
+    /// server's /openapi.json.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        send_checked(&self.http, &self.contract, &self.address, request).await
+    }
+
+    /// Reads `response`, the answer to a `method` request sent to this server (on a task of
+    /// its own, say), checked against the server's /openapi.json.
+    pub async fn checked(&self, method: Method, response: reqwest::Response) -> Reply {
+        read_checked(&self.http, &self.contract, &self.address, &method, response).await
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
@@ -511,10 +528,36 @@ impl TestApp {
     }
 }
 
-pub async fn reply(response: reqwest::Response) -> Reply {
+/// Sends `request` to the server at `address` and reads the reply, checked against that
+/// server's /openapi.json (`contract`): its status, headers and body must be as documented.
+pub async fn send_checked(
+    http: &reqwest::Client,
+    contract: &Contract,
+    address: &str,
+    request: reqwest::RequestBuilder,
+) -> Reply {
+    let request = request.build().expect("building the request");
+    let method = request.method().clone();
+    let response = http.execute(request).await.expect("sending the request");
+    read_checked(http, contract, address, &method, response).await
+}
+
+/// Reads the reply to a `method` request sent to the server at `address`, checked against that
+/// server's /openapi.json (`contract`).
+pub async fn read_checked(
+    http: &reqwest::Client,
+    contract: &Contract,
+    address: &str,
+    method: &Method,
+    response: reqwest::Response,
+) -> Reply {
+    let path = response.url().path().to_string();
     let status = response.status();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
+    contract
+        .check(http, address, (method, &path), status, &headers, &text)
+        .await;
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
     Reply {
         status,

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{TestApp, reply, spawn_app, spawn_app_on, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app, spawn_app_on, spawn_app_with};
 
 #[tokio::test]
 async fn health_answers_without_the_database() {
@@ -94,17 +94,18 @@ async fn malformed_json_is_400_and_a_non_object_body_is_400() {
     let app = spawn_app().await;
     let token = app.token_for(uuid::Uuid::new_v4());
     let send = |body: &'static str| {
-        app.http
-            .post(format!("{}/api/auth/profile", app.address))
-            .bearer_auth(&token)
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
+        app.send(
+            app.http
+                .post(format!("{}/api/auth/profile", app.address))
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(body),
+        )
     };
-    let malformed = reply(send("{\"username\": ").await.unwrap()).await;
+    let malformed = send("{\"username\": ").await;
     assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
     assert_eq!(malformed.code(), "INVALID_JSON");
-    let array = reply(send("[\"username\"]").await.unwrap()).await;
+    let array = send("[\"username\"]").await;
     assert_eq!(array.status, StatusCode::BAD_REQUEST);
 }
 
@@ -112,18 +113,15 @@ async fn malformed_json_is_400_and_a_non_object_body_is_400() {
 async fn a_body_that_is_not_json_is_415() {
     let app = spawn_app().await;
     let response = app
-        .http
-        .post(format!("{}/api/auth/profile", app.address))
-        .bearer_auth(app.token_for(uuid::Uuid::new_v4()))
-        .header("content-type", "text/plain")
-        .body("username=ada")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        reply(response).await.status,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE
-    );
+        .send(
+            app.http
+                .post(format!("{}/api/auth/profile", app.address))
+                .bearer_auth(app.token_for(uuid::Uuid::new_v4()))
+                .header("content-type", "text/plain")
+                .body("username=ada"),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]
@@ -403,7 +401,8 @@ async fn browser_pages_of_listed_origins_may_call_the_api_and_no_others_may() {
     ] {
         let refused = preflight(&app, "/api/sessions", origin, "POST").await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{origin}");
-        assert_eq!(reply(refused).await.code(), "CORS_ORIGIN_NOT_ALLOWED");
+        let refused = app.checked(Method::OPTIONS, refused).await;
+        assert_eq!(refused.code(), "CORS_ORIGIN_NOT_ALLOWED");
         let answer = get_from(&app, "/api/public/sessions", origin).await;
         assert!(
             !answer.headers().contains_key("access-control-allow-origin"),

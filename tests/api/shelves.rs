@@ -679,7 +679,7 @@ async fn walk(
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let page = crate::helpers::reply(request.send().await.unwrap()).await;
+        let page = app.send(request).await;
         assert_eq!(page.status, StatusCode::OK, "{next}: {:?}", page.body);
         ids.extend(
             page.body["data"]
