@@ -819,3 +819,38 @@ async fn a_shelf_embeds_its_first_hundred_books_and_says_when_there_are_more() {
     let detail = app.get(&format!("/api/shelves/{small}"), None).await;
     assert_eq!(detail.body["data"]["books_truncated"], false);
 }
+
+/// A word common in the newest public shelves is counted by reading shelves rather than the
+/// trigram index: the count is still exact below the cap, and private matches stay out of it.
+#[tokio::test]
+async fn a_common_word_below_the_cap_is_counted_exactly() {
+    let app = spawn_app().await;
+    let owner = app.user("jazz_fan").await;
+    app.admin()
+        .await
+        .execute(
+            "INSERT INTO data.shelves (owner_id, visibility, name, updated_at)
+             SELECT $1, CASE WHEN n <= 25 THEN 'public' ELSE 'private' END::data.visibility,
+                    CASE WHEN n <= 25 THEN 'Jazz ' || n ELSE 'Jazz secret ' || n END,
+                    now() - n * interval '1 minute'
+               FROM generate_series(1, 30) n",
+            &[&owner.id],
+        )
+        .await
+        .unwrap();
+    let page = app
+        .get("/api/shelves/public?search=jazz&limit=10", None)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body["pagination"]["total"], 25);
+    assert_eq!(page.body["pagination"]["total_capped"], false);
+    assert_eq!(page.body["pagination"]["has_more"], true);
+    let names: Vec<&str> = page.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.first(), Some(&"Jazz 1"));
+    assert!(names.iter().all(|n| !n.contains("secret")), "{names:?}");
+}
