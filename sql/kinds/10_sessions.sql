@@ -197,13 +197,17 @@ SELECT hedgerow.seal('sessions_per_track_all', 'TABLE (track text, sessions bigi
 
 -- How many public sessions with laps a track has: the board's length, public information,
 -- counted over the index of public sessions only (SECURITY DEFINER: under the callers' row
--- security every row would be checked against the read rule first).
+-- security every row would be checked against the read rule first). Counted up to 1,001, as
+-- discovery's searches are: beyond 1,000 the page's total is a lower bound and says so
+-- (total_capped), since an exact count would read the whole board for every page (1.4 ms
+-- for a track of 6,000 public sessions at a million sessions).
 CREATE FUNCTION hedgerow.leaderboard_size(board text) RETURNS bigint
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
 AS $$
 BEGIN
-  RETURN (SELECT count(*) FROM data.sessions s
-           WHERE s.track = board AND s.listed AND s.best_lap_ms IS NOT NULL);
+  RETURN (SELECT count(*) FROM (SELECT FROM data.sessions s
+                                 WHERE s.track = board AND s.listed AND s.best_lap_ms IS NOT NULL
+                                 LIMIT 1001) board_rows);
 END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.leaderboard_size(text) TO hedgerow_anon, hedgerow_user;
@@ -233,6 +237,7 @@ DECLARE
   items json;
   fetched bigint;
   next_cursor text;
+  size bigint := hedgerow.leaderboard_size(board);
 BEGIN
   SELECT json_agg(json_build_object('rank', page_offset + o.n, 'best_lap_ms', (o.r).best_lap_ms,
                                     'session', hedgerow.session_json(o.r, p),
@@ -248,8 +253,8 @@ BEGIN
              AND (s.best_lap_ms, s.recorded_at, s.id) > (after_lap, after_at, after_id)
            ORDER BY s.best_lap_ms, s.recorded_at, s.id LIMIT page_limit + 1) o
     JOIN data.profiles p ON p.id = (o.r).owner_id;
-  RETURN hedgerow.page(items, hedgerow.leaderboard_size(board), page_limit, page_offset,
-                       CASE WHEN fetched > page_limit THEN next_cursor END);
+  RETURN hedgerow.page(items, CASE WHEN size > 1000 THEN greatest(1000, page_offset + least(fetched, page_limit)) ELSE size END,
+                       page_limit, page_offset, CASE WHEN fetched > page_limit THEN next_cursor END, size > 1000);
 END
 $$;
 GRANT EXECUTE ON FUNCTION api.leaderboard(jsonb) TO hedgerow_anon, hedgerow_user;

@@ -288,3 +288,42 @@ async fn analysts_read_the_same_boards_and_never_a_private_session() {
         }
     }
 }
+
+/// A board longer than 1,000 sessions counts only that far (total is then a lower bound and
+/// says so), and still ranks and pages from the fastest; private sessions stay off it.
+#[tokio::test]
+async fn a_long_board_caps_its_count_and_still_ranks() {
+    let app = spawn_app().await;
+    let driver = app.user("endurance").await;
+    app.admin()
+        .await
+        .execute(
+            "INSERT INTO data.sessions (owner_id, visibility, track, laps, recorded_at)
+             SELECT $1, CASE WHEN n <= 1003 THEN 'public' ELSE 'private' END::data.visibility,
+                    'Imola', ARRAY[CASE WHEN n <= 1003 THEN 60000 + n ELSE 1000 + n END],
+                    now() - n * interval '1 minute'
+               FROM generate_series(1, 1006) n",
+            &[&driver.id],
+        )
+        .await
+        .unwrap();
+    let page = app.get("/api/leaderboards/Imola?limit=20", None).await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    let pagination = &page.body["pagination"];
+    assert_eq!(pagination["total_capped"], true);
+    assert_eq!(pagination["total"], 1000);
+    assert_eq!(pagination["has_more"], true);
+    let laps: Vec<i64> = page.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["best_lap_ms"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        laps,
+        (60001..=60020).collect::<Vec<_>>(),
+        "fastest public first"
+    );
+    let ranks: Vec<i64> = entries(&page.body).iter().map(|(_, r)| *r).collect();
+    assert_eq!(ranks, (1..=20).collect::<Vec<_>>());
+}
