@@ -123,15 +123,15 @@ def report(tsv, md):
 
     lines = [
         "| scenario | c | hedgerow req/s | lean SQL tps | PostgREST req/s | hedgerow / lean | hedgerow / PostgREST "
-        "| p50 ms h / l / p | p99 ms h / l / p | errors h / l / p |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| hedgerow / its own SQL | p50 ms h / l / p | p99 ms h / l / p | errors h / l / p |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key in order:
         cells = table[key]
         get = lambda system, i: cells.get(system, (float("nan"), "", "", ""))[i]  # noqa: E731
-        h, l, p = get("hedgerow", 0), get("lean", 0), get("postgrest", 0)
+        h, l, p, o = get("hedgerow", 0), get("lean", 0), get("postgrest", 0), get("own", 0)
         lines.append(
-            f"| {key[0]} | {key[1]} | {h:.0f} | {l:.0f} | {p:.0f} | {ratio(h, l)} | {ratio(h, p)} "
+            f"| {key[0]} | {key[1]} | {h:.0f} | {l:.0f} | {p:.0f} | {ratio(h, l)} | {ratio(h, p)} | {ratio(h, o)} "
             f"| {get('hedgerow', 1)} / {get('lean', 1)} / {get('postgrest', 1)} "
             f"| {get('hedgerow', 2)} / {get('lean', 2)} / {get('postgrest', 2)} "
             f"| {get('hedgerow', 3)} / {get('lean', 3)} / {get('postgrest', 3)} |"

@@ -107,21 +107,25 @@ session_cols='id,track,title,recorded_at,laps,visibility,created_at,updated_at,o
 shelf_cols='id,name,visibility,created_at,updated_at,owner:profiles(username,display_name)'
 feed="/sessions?select=$session_cols&visibility=eq.public&track=eq.$(q "$track")&order=recorded_at.desc,id.desc&limit=20"
 scenario() {
+  O=()   # hedgerow's own statements for pgbench (bench/own/), where measured
   case $1 in
     point_read)
       name="1 owner reads a private session, logged"
       H=(GET "/api/sessions/$session" "$token" "")
       L=(point_read "claims=$lean_claims" "session=$session")
+      O=(point_read "owner=$owner" "args={\"id\": \"$session\"}")
       P=(POST /rpc/read_session "$pgrst_token" "{\"id\": \"$session\"}" "") ;;
     share_read)
       name="2 anonymous read by share link, logged"
       H=(GET "/api/shared/$share" "" "")
       L=(share_read "token=$share")
+      O=(share_read "token=$share" "args={\"token\": \"$share\"}")
       P=(POST /rpc/open_share "" "{\"token\": \"$share\"}" "") ;;
     feed)
       name="3 feed of a track, first 20, anonymous"
       H=(GET "/api/public/sessions?track=$(q "$track")&limit=20" "" "")
       L=(feed "track=$track")
+      O=(feed "args={\"track\": \"$track\", \"limit\": 20}")
       P=(GET "$feed" "" "" "") ;;
     feed_deep)
       name="4 same feed, deep page by cursor"
@@ -145,7 +149,8 @@ scenario() {
       P=(POST "/sessions?select=$session_cols" "$pgrst_token" "$created" "Prefer: return=representation") ;;
   esac
 }
-scenarios=${SCENARIOS:-"point_read share_read feed feed_deep discovery leaderboard create_session"}
+all_scenarios="point_read share_read feed feed_deep discovery leaderboard create_session"
+scenarios=${SCENARIOS:-$all_scenarios}   # measured; the checks below cover all of them
 
 # Once through psql, a lean script's answer: the pipeline commands go, :var becomes :'var',
 # and the context statement's row is not printed.
@@ -173,7 +178,7 @@ lean_logs() { sql "SELECT count(*) FROM lean.access_log WHERE resource_id = :'id
 echo "bench: checking that the three answer alike"
 before_h=$(hedgerow_logs "$session" "$token") before_l=$(lean_logs "$session")
 before_sh=$(hedgerow_logs "$share_session" "$share_owner_token") before_sl=$(lean_logs "$share_session")
-for s in $scenarios; do
+for s in $all_scenarios; do
   scenario "$s"
   http_once "${H[0]}" "${H[1]}" "${H[2]}" "${H[3]}" "" "http://127.0.0.1:$PORT" >"$work/check/$s.hedgerow"
   lean_once "${L[@]}" >"$work/check/$s.lean"
@@ -195,12 +200,12 @@ run_wrk() {  # c duration base method path token body header
   BENCH_METHOD=$4 BENCH_PATH=$5 BENCH_TOKEN=$6 BENCH_BODY=$7 BENCH_HEADER=$8 \
     wrk -t"$(threads "$1")" -c"$1" -d"$2" -s bench/request.lua "$3" | awk '/^RESULT/ {print $2"\t"$3"\t"$4"\t"$5}'
 }
-run_pgbench() {  # c duration log-prefix script var=value...
-  local c=$1 duration=$2 prefix=$3 script=$4; shift 4
+run_pgbench() {  # c duration log-prefix user password script-file var=value...
+  local c=$1 duration=$2 prefix=$3 user=$4 password=$5 script=$6; shift 6
   local out status=0 tps aborted
-  out=$(PGPASSWORD=$lean_password pgbench -n -M prepared -c "$c" -j "$(threads "$c")" -T "${duration%s}" \
-        --log --log-prefix="$prefix" -f "bench/lean/$script.sql" "${@/#/-D}" \
-        -h 127.0.0.1 -p "$db_port" -U lean_authenticator hedgerow 2>&1) || status=$?
+  out=$(PGPASSWORD=$password pgbench -n -M prepared -c "$c" -j "$(threads "$c")" -T "${duration%s}" \
+        --log --log-prefix="$prefix" -f "$script" "${@/#/-D}" \
+        -h 127.0.0.1 -p "$db_port" -U "$user" hedgerow 2>&1) || status=$?
   tps=$(awk '/^tps/ {print $3; exit}' <<<"$out")
   aborted=$(grep -c 'aborted in command' <<<"$out" || true)
   [ "$status" -eq 0 ] || echo "bench: pgbench $script: $(grep -m 1 -i error <<<"$out")" >&2
@@ -211,7 +216,9 @@ run_pgbench() {  # c duration log-prefix script var=value...
 measure() {  # system c duration tag
   case $1 in
     hedgerow) run_wrk "$2" "$3" "http://127.0.0.1:$PORT" "${H[@]}" "" ;;
-    lean) run_pgbench "$2" "$3" "$work/pgbench/$4" "${L[@]}" ;;
+    own) run_pgbench "$2" "$3" "$work/pgbench/own-$4" hedgerow_authenticator "$(secret authenticator_password)" \
+           "bench/own/${O[0]}.sql" "${O[@]:1}" ;;
+    lean) run_pgbench "$2" "$3" "$work/pgbench/$4" lean_authenticator "$lean_password" "bench/lean/${L[0]}.sql" "${L[@]:1}" ;;
     postgrest) run_wrk "$2" "$3" "http://127.0.0.1:$((PORT + 1))" "${P[@]}" ;;
   esac
 }
@@ -219,11 +226,13 @@ results=$RESULTS.tsv
 printf 'scenario\tconcurrency\tsystem\trequests_per_s\tp50_ms\tp99_ms\terrors\n' >"$results"
 for s in $scenarios; do
   scenario "$s"
+  systems="hedgerow lean postgrest"
+  [ ${#O[@]} -eq 0 ] || systems="hedgerow own lean postgrest"
   if [ "$WARMUP" != 0 ]; then
-    for system in hedgerow lean postgrest; do measure "$system" "$max_c" "$WARMUP" "warmup-$s-$system" >/dev/null; done
+    for system in $systems; do measure "$system" "$max_c" "$WARMUP" "warmup-$s-$system" >/dev/null; done
   fi
   for c in $CONCURRENCY; do
-    for system in hedgerow lean postgrest; do
+    for system in $systems; do
       line=$(measure "$system" "$c" "$DURATION" "$s-$c")
       printf '%s\t%s\t%s\t%s\n' "$name" "$c" "$system" "$line" | tee -a "$results"
     done
