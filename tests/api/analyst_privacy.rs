@@ -74,7 +74,11 @@ async fn an_unmapped_analyst_sees_only_public_sessions_everywhere() {
     let w = world().await;
     let analyst = analyst(&w.app, None).await;
     assert_eq!(session_ids(&analyst).await, vec![w.public.clone()]);
-    assert_eq!(own_ids(&analyst).await, Vec::<String>::new(), "nobody's own");
+    assert_eq!(
+        own_ids(&analyst).await,
+        Vec::<String>::new(),
+        "nobody's own"
+    );
     let resources: i64 = analyst
         .query_one("SELECT count(*) FROM analytics.resources", &[])
         .await
@@ -148,7 +152,11 @@ async fn a_mapped_analyst_sees_what_their_user_sees() {
     let mut all = vec![w.public.clone(), w.unlisted.clone(), w.private.clone()];
     all.sort();
     assert_eq!(session_ids(&analyst).await, all);
-    assert_eq!(own_ids(&analyst).await, all, "their own things, private ones too");
+    assert_eq!(
+        own_ids(&analyst).await,
+        all,
+        "their own things, private ones too"
+    );
     let logs: i64 = analyst
         .query_one("SELECT count(*) FROM analytics.access_log", &[])
         .await
@@ -169,7 +177,10 @@ async fn a_mapped_analyst_sees_what_their_user_sees() {
         .await
         .unwrap()
         .get(0);
-    assert_eq!(their_logs, 0, "the owner's access log is not the stranger's");
+    assert_eq!(
+        their_logs, 0,
+        "the owner's access log is not the stranger's"
+    );
 }
 
 #[tokio::test]
