@@ -138,6 +138,24 @@ impl Checker {
     }
 }
 
+/// Writes every number with no fraction (`3.0`, which JSON Schema counts as an integer) as an
+/// integer, so that PostgreSQL reads an `integer` field as one, whichever way it was spelled.
+fn whole_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            if let Some(whole) = number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            {
+                *value = Value::from(whole as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
 /// `/laps/3` in the body as `laps[3]`; a parameter by its name.
 fn field_name(instance_path: &str, place: &str) -> String {
     let mut parts = instance_path.trim_start_matches('/').split('/');
@@ -234,8 +252,9 @@ impl RouteSchemas {
             .check(&Value::Object(query.clone()), "query")?;
         let mut args = match (body, &compiled.body) {
             (Some(body), Some(checker)) => {
-                let body = Value::Object(body);
+                let mut body = Value::Object(body);
                 checker.check(&body, "body")?;
+                whole_numbers_as_integers(&mut body);
                 match body {
                     Value::Object(fields) => fields,
                     _ => unreachable!(),
@@ -317,6 +336,18 @@ mod tests {
     }
 
     const ID: &str = "6f1c2d4e-0000-4000-8000-000000000001";
+
+    #[test]
+    fn whole_numbers_reach_the_database_as_integers() {
+        let args = schemas()
+            .arguments(
+                path(ID),
+                None,
+                body(json!({ "track": "Spa", "laps": [11587.0, 134, 1e3] })),
+            )
+            .unwrap();
+        assert_eq!(args["laps"], json!([11587, 134, 1000]));
+    }
 
     #[test]
     fn path_query_and_body_merge_with_the_path_winning() {
