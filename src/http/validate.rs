@@ -59,6 +59,8 @@ impl Checker {
         errors.sort_by_key(|e| match e.kind() {
             ValidationErrorKind::AdditionalProperties { .. } => 0,
             ValidationErrorKind::Required { .. } => 1,
+            // A rule between fields last: a field's own error names it.
+            ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::Not { .. } => 3,
             _ => 2,
         });
         match errors.first() {
@@ -69,6 +71,20 @@ impl Checker {
 
     fn describe(&self, error: &ValidationError, place: &str) -> Invalid {
         let field = field_name(error.instance_path().as_str(), place);
+        // A rule between fields (an allOf entry) carries its own message: no field is to blame.
+        let keyword_path = error.schema_path().as_str();
+        let rule = keyword_path.rsplit_once('/').map_or("", |(rule, _)| rule);
+        if let Some(message) = self
+            .schema
+            .pointer(rule)
+            .and_then(|schema| schema.get("x-error-message"))
+            .and_then(Value::as_str)
+        {
+            return Invalid {
+                code: self.error_code(keyword_path),
+                message: message.into(),
+            };
+        }
         let message = match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 return Invalid {
@@ -265,6 +281,11 @@ impl RouteSchemas {
                     code: "UNKNOWN_FIELD".into(),
                     message: "this endpoint takes no body".into(),
                 });
+            }
+            // No body reads as {}, and is checked as {}: a rule that asks for a field still holds.
+            (None, Some(checker)) => {
+                checker.check(&json!({}), "body")?;
+                Map::new()
             }
             _ => Map::new(),
         };
