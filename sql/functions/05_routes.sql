@@ -142,12 +142,16 @@ AS $$
                             'required', to_jsonb(required), 'additionalProperties', false)
 $$;
 
--- The query parameters of a list: limit (1–100) and cursor (from pagination.next_cursor).
+-- The query parameters of a list: limit (1–100) and cursor (from pagination.next_cursor:
+-- base64url without padding, as hedgerow.encode_cursor writes it; any other cursor is a 400
+-- INVALID_CURSOR too, but no schema can say which strings this list handed out).
 CREATE FUNCTION hedgerow.page_query() RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
   SELECT '{"limit": {"type": "integer", "minimum": 1, "maximum": 100, "x-error-code": "INVALID_PARAMETER"},
-           "cursor": {"type": "string", "maxLength": 512, "x-error-code": "INVALID_CURSOR"}}'::jsonb
+           "cursor": {"type": "string", "minLength": 1, "maxLength": 512, "pattern": "^[A-Za-z0-9_-]+$",
+                      "description": "pagination.next_cursor of the previous page of this list",
+                      "x-error-code": "INVALID_CURSOR"}}'::jsonb
 $$;
 
 -- A user as shown beside what they share.

@@ -110,7 +110,7 @@ GRANT EXECUTE ON FUNCTION api.update_book(jsonb) TO hedgerow_anon, hedgerow_user
 SELECT hedgerow.route('POST', '/api/shelves/{id}/books', 'api.add_book(jsonb)', 'Put a book on a shelf (owner only)',
   status => 201, auth => 'user', params => jsonb_build_object('id', hedgerow.uuid_schema()),
   body => hedgerow.object_schema(jsonb_build_object(
-            'isbn13', '{"type": "string", "maxLength": 32, "x-error-code": "INVALID_ISBN"}'::jsonb,
+            'isbn13', '{"type": "string", "maxLength": 32, "pattern": "^[- ]*9[- ]*7[- ]*[89]([- ]*[0-9]){10}[- ]*$", "examples": ["978-0-306-40615-7"], "x-error-code": "INVALID_ISBN"}'::jsonb,
             'title', '{"type": ["string", "null"], "maxLength": 300}'::jsonb) || hedgerow.visibility_fields(true),
           '{isbn13}'),
   response => hedgerow.book_schema());
