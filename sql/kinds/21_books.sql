@@ -117,6 +117,8 @@ SELECT hedgerow.route('POST', '/api/shelves/{id}/books', 'api.add_book(jsonb)', 
 SELECT hedgerow.route('PATCH', '/api/books/{id}', 'api.update_book(jsonb)',
   'Set a book''s privacy_override (null: inherit its shelf''s) or title (owner only)', auth => 'user', etag => true,
   params => jsonb_build_object('id', hedgerow.uuid_schema()),
-  body => hedgerow.object_schema(jsonb_build_object('title', '{"type": ["string", "null"], "maxLength": 300}'::jsonb)
-                                 || hedgerow.visibility_fields(true)),
+  body => hedgerow.with_rule(
+            hedgerow.object_schema(jsonb_build_object('title', '{"type": ["string", "null"], "maxLength": 300}'::jsonb)
+                                   || hedgerow.visibility_fields(true)),
+            '{"minProperties": 1}', 'send privacy_override (public, unlisted, private or null) or title'),
   response => hedgerow.book_schema());
