@@ -36,10 +36,17 @@ END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.requested_visibility(jsonb) TO hedgerow_user;
 
--- An optional timestamp field (its format checked by the route's schema).
+-- An optional timestamp field (its format, RFC 3339 date-time, checked by the route's schema).
+-- RFC 3339 allows offsets to ±23:59 but PostgreSQL reads only ±15:59, so a numeric offset is
+-- applied here rather than by the cast.
 CREATE FUNCTION hedgerow.arg_timestamp(args jsonb, field text) RETURNS timestamptz
 LANGUAGE sql STABLE
-AS $$ SELECT (args ->> field)::timestamptz $$;
+AS $$
+  SELECT CASE WHEN m IS NULL THEN (args ->> field)::timestamptz
+              ELSE (m[1]::timestamp - make_interval(hours => (m[2] || m[3])::int, mins => (m[2] || m[4])::int))
+                   AT TIME ZONE 'UTC' END
+    FROM regexp_match(args ->> field, '^(.*[0-9])([+-])([0-9]{2}):([0-9]{2})$') m
+$$;
 GRANT EXECUTE ON FUNCTION hedgerow.arg_timestamp(jsonb, text) TO hedgerow_user;
 
 -- An optional expiry: `expires_in_seconds` or `expires_at` (not both), in the future.

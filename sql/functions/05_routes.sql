@@ -134,20 +134,69 @@ AS $$
     'privacy_override', hedgerow.visibility_schema(inherit))
 $$;
 
--- A JSON object of exactly these properties (the `required` ones must be present).
+-- The visibility spellings of hedgerow.visibility_fields must agree (hedgerow.requested_visibility):
+-- every one sent names the same level (is_public: true public, false private; it cannot say
+-- unlisted or inherit). With `inherit`, null (visibility, privacy_override) is a level too.
+CREATE FUNCTION hedgerow.agreeing_visibility(inherit boolean) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT jsonb_build_object(
+    'anyOf', jsonb_agg(jsonb_build_object('properties', jsonb_build_object(
+               'visibility', jsonb_build_object('const', level), 'privacy_override', jsonb_build_object('const', level),
+               'privacy_level', CASE WHEN level = 'null' THEN 'false'::jsonb ELSE jsonb_build_object('const', level) END,
+               'is_public', CASE level WHEN '"public"' THEN '{"const": true}'::jsonb
+                                       WHEN '"private"' THEN '{"const": false}'::jsonb ELSE 'false'::jsonb END))
+             ORDER BY ord),
+    'x-error-code', 'VALIDATION_ERROR',
+    'x-error-message', 'visibility, is_public, privacy_level and privacy_override disagree')
+  FROM jsonb_array_elements(CASE WHEN inherit THEN '["private", "unlisted", "public", null]'::jsonb
+                                 ELSE '["private", "unlisted", "public"]'::jsonb END) WITH ORDINALITY AS l(level, ord)
+$$;
+
+-- A JSON object of exactly these properties (the `required` ones must be present). With the
+-- visibility spellings among them, also the rule that they agree.
 CREATE FUNCTION hedgerow.object_schema(properties jsonb, required text[] DEFAULT '{}') RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
   SELECT jsonb_build_object('type', 'object', 'properties', properties,
                             'required', to_jsonb(required), 'additionalProperties', false)
+         || CASE WHEN properties ?& ARRAY['visibility', 'is_public', 'privacy_level', 'privacy_override']
+                 THEN jsonb_build_object('allOf', jsonb_build_array(hedgerow.agreeing_visibility(
+                        properties -> 'visibility' -> 'enum' @> '[null]')))
+                 ELSE '{}' END
 $$;
 
--- The query parameters of a list: limit (1–100) and cursor (from pagination.next_cursor).
+-- `schema` with one more rule between its fields (an allOf entry), refused with `message`.
+CREATE FUNCTION hedgerow.with_rule(schema jsonb, rule jsonb, message text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT schema || jsonb_build_object('allOf', coalesce(schema -> 'allOf', '[]')
+                     || jsonb_build_array(rule || jsonb_build_object('x-error-code', 'VALIDATION_ERROR',
+                                                                     'x-error-message', message)))
+$$;
+
+-- The body of a new share link: an expiry as seconds from now or a time (not both), or none.
+CREATE FUNCTION hedgerow.expiry_schema() RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+AS $$
+  SELECT hedgerow.with_rule(
+           hedgerow.object_schema(jsonb_build_object(
+             'expires_in_seconds', '{"type": "integer", "minimum": 1, "maximum": 315360000}'::jsonb,
+             'expires_at', hedgerow.time_schema())),
+           '{"not": {"required": ["expires_in_seconds", "expires_at"], "properties": {"expires_at": {"type": "string"}}}}',
+           'send expires_in_seconds or expires_at, not both')
+$$;
+
+-- The query parameters of a list: limit (1–100) and cursor (from pagination.next_cursor:
+-- base64url without padding, as hedgerow.encode_cursor writes it; any other cursor is a 400
+-- INVALID_CURSOR too, but no schema can say which strings this list handed out).
 CREATE FUNCTION hedgerow.page_query() RETURNS jsonb
 LANGUAGE sql IMMUTABLE
 AS $$
   SELECT '{"limit": {"type": "integer", "minimum": 1, "maximum": 100, "x-error-code": "INVALID_PARAMETER"},
-           "cursor": {"type": "string", "maxLength": 512, "x-error-code": "INVALID_CURSOR"}}'::jsonb
+           "cursor": {"type": "string", "minLength": 1, "maxLength": 512, "pattern": "^[A-Za-z0-9_-]+$",
+                      "description": "pagination.next_cursor of the previous page of this list",
+                      "x-error-code": "INVALID_CURSOR"}}'::jsonb
 $$;
 
 -- A user as shown beside what they share.

@@ -163,8 +163,10 @@ BEGIN
   PERFORM hedgerow.route('PUT', format('/api/%s/{id}/privacy', k.plural), 'api.set_privacy(jsonb)',
     format('Set a %s''s visibility, or switch its share links (owner only)', k.kind),
     auth => 'user', kind => k.kind, params => id_param, etag => true,
-    body => hedgerow.object_schema(hedgerow.visibility_fields(k.parent_kind IS NOT NULL)
-                                   || '{"share_link_enabled": {"type": "boolean"}}'),
+    body => hedgerow.with_rule(
+              hedgerow.object_schema(hedgerow.visibility_fields(k.parent_kind IS NOT NULL)
+                                     || '{"share_link_enabled": {"type": "boolean"}}'),
+              '{"minProperties": 1}', 'send visibility (or is_public) or share_link_enabled'),
     response => k.detail_schema);
   PERFORM hedgerow.route('DELETE', format('/api/%s/{id}', k.plural), 'api.delete_resource(jsonb)',
     format('Delete a %s, its links, invitations and access log (owner only)', k.kind),

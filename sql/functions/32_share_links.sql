@@ -269,9 +269,7 @@ AS $$
 DECLARE
   id_param jsonb := jsonb_build_object('id', hedgerow.uuid_schema());
   token_param jsonb := '{"token": {"type": "string", "maxLength": 256}}';
-  expiry jsonb := hedgerow.object_schema(jsonb_build_object(
-    'expires_in_seconds', '{"type": "integer", "minimum": 1, "maximum": 315360000}'::jsonb,
-    'expires_at', hedgerow.time_schema()));
+  expiry jsonb := hedgerow.expiry_schema();
 BEGIN
   PERFORM hedgerow.route('POST', format('/api/%s/{id}/shares', k.plural), 'api.create_share_link(jsonb)',
     format('Create a share link to a %s (owner only)', k.kind), status => 201, auth => 'user',

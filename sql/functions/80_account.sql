@@ -115,7 +115,8 @@ BEGIN
   PERFORM hedgerow.route('DELETE', '/api/auth/profile', 'api.delete_profile(jsonb)',
     'Delete the caller''s account and everything it owns (confirm with the username)', auth => 'user',
     body => hedgerow.object_schema(jsonb_build_object(
-              'confirm', '{"type": "string", "x-error-code": "CONFIRMATION_REQUIRED"}'::jsonb), '{confirm}'),
+              'confirm', hedgerow.username_schema()
+                         || '{"description": "the caller''s username", "x-error-code": "CONFIRMATION_REQUIRED"}'), '{confirm}'),
     response => hedgerow.object_schema(jsonb_build_object('username', text_schema, 'deleted', '{"const": true}'::jsonb),
                                        '{username, deleted}'));
   PERFORM hedgerow.route('GET', '/api/auth/export', 'api.export_account(jsonb)',

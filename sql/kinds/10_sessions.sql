@@ -149,9 +149,7 @@ SELECT hedgerow.route('PATCH', '/api/sessions/{id}', 'api.update_session(jsonb)'
 SELECT hedgerow.route('POST', '/api/sessions/{id}/share', 'api.create_share_link(jsonb)',
   'Create a share link to a session (the seed''s path; owner only)', status => 201, auth => 'user',
   kind => 'session', operation_id => 'share_session', params => jsonb_build_object('id', hedgerow.uuid_schema()),
-  body => hedgerow.object_schema(jsonb_build_object(
-            'expires_in_seconds', '{"type": "integer", "minimum": 1, "maximum": 315360000}'::jsonb,
-            'expires_at', hedgerow.time_schema())),
+  body => hedgerow.expiry_schema(),
   response => hedgerow.share_link_schema());
 
 -- For analysts: public sessions per track (public rows only, so exact).

@@ -292,8 +292,10 @@ SELECT hedgerow.route('POST', '/api/shelves', 'api.create_shelf(jsonb)',
 SELECT hedgerow.route('PATCH', '/api/shelves/{id}', 'api.update_shelf(jsonb)',
   'Rename a shelf or set its privacy_level (owner only)', auth => 'user', etag => true,
   params => jsonb_build_object('id', hedgerow.uuid_schema()),
-  body => hedgerow.object_schema(jsonb_build_object('name', '{"type": "string", "minLength": 1, "maxLength": 100}'::jsonb)
-                                 || hedgerow.visibility_fields()),
+  body => hedgerow.with_rule(
+            hedgerow.object_schema(jsonb_build_object('name', '{"type": "string", "minLength": 1, "maxLength": 100}'::jsonb)
+                                   || hedgerow.visibility_fields()),
+            '{"minProperties": 1}', 'send privacy_level (public, unlisted or private) or name'),
   response => (SELECT k.detail_schema FROM hedgerow.kinds k WHERE k.kind = 'shelf'));
 SELECT hedgerow.route('GET', '/api/shelves/public', 'api.discover_shelves(jsonb)',
   'Discover public shelves, most recently updated first (search by name; offset or cursor paging)',

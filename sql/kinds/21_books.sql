@@ -110,13 +110,15 @@ GRANT EXECUTE ON FUNCTION api.update_book(jsonb) TO hedgerow_anon, hedgerow_user
 SELECT hedgerow.route('POST', '/api/shelves/{id}/books', 'api.add_book(jsonb)', 'Put a book on a shelf (owner only)',
   status => 201, auth => 'user', params => jsonb_build_object('id', hedgerow.uuid_schema()),
   body => hedgerow.object_schema(jsonb_build_object(
-            'isbn13', '{"type": "string", "maxLength": 32, "x-error-code": "INVALID_ISBN"}'::jsonb,
+            'isbn13', '{"type": "string", "maxLength": 32, "pattern": "^[- ]*9[- ]*7[- ]*[89]([- ]*[0-9]){10}[- ]*$", "examples": ["978-0-306-40615-7"], "x-error-code": "INVALID_ISBN"}'::jsonb,
             'title', '{"type": ["string", "null"], "maxLength": 300}'::jsonb) || hedgerow.visibility_fields(true),
           '{isbn13}'),
   response => hedgerow.book_schema());
 SELECT hedgerow.route('PATCH', '/api/books/{id}', 'api.update_book(jsonb)',
   'Set a book''s privacy_override (null: inherit its shelf''s) or title (owner only)', auth => 'user', etag => true,
   params => jsonb_build_object('id', hedgerow.uuid_schema()),
-  body => hedgerow.object_schema(jsonb_build_object('title', '{"type": ["string", "null"], "maxLength": 300}'::jsonb)
-                                 || hedgerow.visibility_fields(true)),
+  body => hedgerow.with_rule(
+            hedgerow.object_schema(jsonb_build_object('title', '{"type": ["string", "null"], "maxLength": 300}'::jsonb)
+                                   || hedgerow.visibility_fields(true)),
+            '{"minProperties": 1}', 'send privacy_override (public, unlisted, private or null) or title'),
   response => hedgerow.book_schema());

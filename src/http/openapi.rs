@@ -296,10 +296,16 @@ fn operation(route: &Route) -> Value {
         "responses": responses,
     });
     if let Some(body) = &schemas.body {
-        // A body with nothing required may be left out: the server reads none as {}.
+        // A body with nothing required may be left out: the server reads none as {} (unless a
+        // rule asks for at least one field).
         let required = body["required"]
             .as_array()
-            .is_some_and(|names| !names.is_empty());
+            .is_some_and(|names| !names.is_empty())
+            || body["allOf"].as_array().is_some_and(|rules| {
+                rules
+                    .iter()
+                    .any(|rule| rule["minProperties"].as_u64() > Some(0))
+            });
         operation["requestBody"] = json!({ "required": required,
             "content": { "application/json": { "schema": body } } });
     }

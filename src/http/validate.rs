@@ -59,6 +59,8 @@ impl Checker {
         errors.sort_by_key(|e| match e.kind() {
             ValidationErrorKind::AdditionalProperties { .. } => 0,
             ValidationErrorKind::Required { .. } => 1,
+            // A rule between fields last: a field's own error names it.
+            ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::Not { .. } => 3,
             _ => 2,
         });
         match errors.first() {
@@ -69,6 +71,20 @@ impl Checker {
 
     fn describe(&self, error: &ValidationError, place: &str) -> Invalid {
         let field = field_name(error.instance_path().as_str(), place);
+        // A rule between fields (an allOf entry) carries its own message: no field is to blame.
+        let keyword_path = error.schema_path().as_str();
+        let rule = keyword_path.rsplit_once('/').map_or("", |(rule, _)| rule);
+        if let Some(message) = self
+            .schema
+            .pointer(rule)
+            .and_then(|schema| schema.get("x-error-message"))
+            .and_then(Value::as_str)
+        {
+            return Invalid {
+                code: self.error_code(keyword_path),
+                message: message.into(),
+            };
+        }
         let message = match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 return Invalid {
@@ -135,6 +151,24 @@ impl Checker {
             }
         }
         "VALIDATION_ERROR".into()
+    }
+}
+
+/// Writes every number with no fraction (`3.0`, which JSON Schema counts as an integer) as an
+/// integer, so that PostgreSQL reads an `integer` field as one, whichever way it was spelled.
+fn whole_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            if let Some(whole) = number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            {
+                *value = Value::from(whole as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 
@@ -234,8 +268,9 @@ impl RouteSchemas {
             .check(&Value::Object(query.clone()), "query")?;
         let mut args = match (body, &compiled.body) {
             (Some(body), Some(checker)) => {
-                let body = Value::Object(body);
+                let mut body = Value::Object(body);
                 checker.check(&body, "body")?;
+                whole_numbers_as_integers(&mut body);
                 match body {
                     Value::Object(fields) => fields,
                     _ => unreachable!(),
@@ -246,6 +281,11 @@ impl RouteSchemas {
                     code: "UNKNOWN_FIELD".into(),
                     message: "this endpoint takes no body".into(),
                 });
+            }
+            // No body reads as {}, and is checked as {}: a rule that asks for a field still holds.
+            (None, Some(checker)) => {
+                checker.check(&json!({}), "body")?;
+                Map::new()
             }
             _ => Map::new(),
         };
@@ -317,6 +357,18 @@ mod tests {
     }
 
     const ID: &str = "6f1c2d4e-0000-4000-8000-000000000001";
+
+    #[test]
+    fn whole_numbers_reach_the_database_as_integers() {
+        let args = schemas()
+            .arguments(
+                path(ID),
+                None,
+                body(json!({ "track": "Spa", "laps": [11587.0, 134, 1e3] })),
+            )
+            .unwrap();
+        assert_eq!(args["laps"], json!([11587, 134, 1000]));
+    }
 
     #[test]
     fn path_query_and_body_merge_with_the_path_winning() {

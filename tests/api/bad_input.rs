@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::spawn_app;
@@ -114,4 +115,79 @@ async fn a_client_that_never_finishes_its_headers_holds_up_nobody_else() {
     let mut buffer = [0u8; 16];
     let read = tokio::time::timeout(Duration::from_millis(300), stream.read(&mut buffer)).await;
     assert!(read.is_err(), "the server answered an unfinished request");
+}
+
+/// Rules between fields are in the document (an allOf entry each) and checked before any
+/// database work, with the message the database used to give: visibility spellings that
+/// disagree, both kinds of expiry, a PATCH or PUT that changes nothing (sent empty or with no
+/// body). A field's own error still comes first.
+#[tokio::test]
+async fn rules_between_fields_are_a_400_that_says_which() {
+    let app = spawn_app().await;
+    let ada = app.user("rule_keeper").await;
+    let token = Some(ada.token.as_str());
+    let session = app
+        .post("/api/sessions", token, json!({ "track": "Spa" }))
+        .await;
+    assert_eq!(session.status, StatusCode::CREATED, "{:?}", session.body);
+    let id = session.body["data"]["id"].as_str().unwrap().to_string();
+
+    let disagree = app
+        .post(
+            "/api/sessions",
+            token,
+            json!({ "track": "Spa", "visibility": "unlisted", "is_public": true }),
+        )
+        .await;
+    assert_eq!(disagree.status, StatusCode::BAD_REQUEST);
+    assert_eq!(disagree.code(), "VALIDATION_ERROR");
+    assert_eq!(
+        disagree.body["error"],
+        "visibility, is_public, privacy_level and privacy_override disagree"
+    );
+    let agree = app
+        .post(
+            "/api/sessions",
+            token,
+            json!({ "track": "Spa", "visibility": "public", "is_public": true, "privacy_level": "public" }),
+        )
+        .await;
+    assert_eq!(agree.status, StatusCode::CREATED, "{:?}", agree.body);
+    let bad_value = app
+        .post(
+            "/api/sessions",
+            token,
+            json!({ "track": "Spa", "visibility": "everyone", "is_public": true }),
+        )
+        .await;
+    assert_eq!(bad_value.code(), "INVALID_VISIBILITY");
+
+    let both = app
+        .post(
+            &format!("/api/sessions/{id}/shares"),
+            token,
+            json!({ "expires_in_seconds": 60, "expires_at": "2099-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(both.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        both.body["error"],
+        "send expires_in_seconds or expires_at, not both"
+    );
+
+    for body in [Some(json!({})), None] {
+        let empty = app
+            .request(
+                Method::PUT,
+                &format!("/api/sessions/{id}/privacy"),
+                token,
+                body.clone(),
+            )
+            .await;
+        assert_eq!(empty.status, StatusCode::BAD_REQUEST, "{body:?}");
+        assert_eq!(
+            empty.body["error"],
+            "send visibility (or is_public) or share_link_enabled"
+        );
+    }
 }

@@ -139,6 +139,15 @@ async fn invalid_paging_parameters_are_400() {
             reply.body
         );
     }
+    // A cursor the list did not hand out, whether or not it has a cursor's shape (the
+    // document's pattern), is the same clear refusal.
+    for cursor in ["not-a-cursor", "", "a%20b", "W1siMjAyNi0xMS0yMSJdLDBd"] {
+        let reply = app
+            .get(&format!("/api/public/sessions?cursor={cursor}"), None)
+            .await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{cursor}");
+        assert_eq!(reply.code(), "INVALID_CURSOR", "{cursor}");
+    }
     assert_eq!(
         app.get("/api/public/sessions?limit=100", None).await.status,
         StatusCode::OK

@@ -145,10 +145,15 @@ async fn deleting_an_account_takes_everything_it_owns_at_once() {
     let ada_analyst_id = ada.user.id;
     let mapped = analyst(&app, Some(ada_analyst_id)).await;
 
-    // Refused: without a token, without confirming, or confirming with another name.
+    // Refused: without a token, without confirming, or confirming with another name (one
+    // that could be a username, or that could not).
     let refused = delete_account(&app, None, json!({ "confirm": "ada_leaves" })).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
-    for body in [json!({}), json!({ "confirm": "bo_stays" })] {
+    for body in [
+        json!({}),
+        json!({ "confirm": "bo_stays" }),
+        json!({ "confirm": "Ada Leaves!" }),
+    ] {
         let refused = delete_account(&app, Some(&ada.user.token), body).await;
         assert_eq!(
             refused.status,

@@ -375,3 +375,33 @@ async fn only_the_owner_changes_or_deletes_a_session() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// Any RFC 3339 offset (to ±23:59) is read, though PostgreSQL's own cast stops at ±15:59.
+#[tokio::test]
+async fn recorded_at_takes_any_rfc_3339_offset() {
+    let app = spawn_app().await;
+    let ada = app.user("offsets").await;
+    for (sent, utc) in [
+        ("2026-01-01T10:00:00-05:00", "2026-01-01T15:00:00+00:00"),
+        (
+            "2026-01-02T06:44:36.35+16:56",
+            "2026-01-01T13:48:36.35+00:00",
+        ),
+        ("2026-01-03T00:00:00-23:59", "2026-01-03T23:59:00+00:00"),
+    ] {
+        let created = app
+            .post(
+                "/api/sessions",
+                Some(&ada.token),
+                json!({ "track": "Spa", "recorded_at": sent }),
+            )
+            .await;
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "{sent}: {:?}",
+            created.body
+        );
+        assert_eq!(created.body["data"]["recorded_at"], utc, "{sent}");
+    }
+}
