@@ -1,5 +1,6 @@
 """Plots bench/results.tsv (bench/run.sh): for each scenario, throughput against concurrency of
-hedgerow, the lean SQL and PostgREST on the lean schema. Writes bench/throughput.png.
+hedgerow, its own SQL where measured, the lean SQL and PostgREST on the lean schema. Writes
+bench/throughput.png.
 Needs matplotlib (pip install matplotlib)."""
 
 import csv
@@ -22,7 +23,8 @@ for row in results:
     if row["requests_per_s"]:
         series[row["scenario"]][row["system"]].append((int(row["concurrency"]), float(row["requests_per_s"])))
 
-labels = {"hedgerow": "hedgerow (HTTP)", "lean": "lean SQL (pgbench)", "postgrest": "PostgREST 12 (lean schema)"}
+labels = {"hedgerow": "hedgerow (HTTP)", "own": "hedgerow's own SQL (pgbench)", "lean": "lean SQL (pgbench)",
+          "postgrest": "PostgREST 12 (lean schema)"}
 columns = 3
 rows = math.ceil(len(series) / columns)
 fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
