@@ -21,6 +21,7 @@ use fantoccini::{
         InputSource, KeyAction, KeyActions, MOUSE_BUTTON_RIGHT, MouseActions, PointerAction,
     },
     elements::Element,
+    error::CmdError,
     key::Key,
     wd::TimeoutConfiguration,
 };
@@ -234,24 +235,37 @@ impl Browser {
         self.client.find(Locator::Css(css)).await.is_ok()
     }
 
-    /// Clicks the first element of the page matching `css`, once there is one.
+    /// Clicks the first element of the page matching `css`, once there is one (found again if
+    /// a component re-renders it in between).
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
+        self.eventually(&format!("{css} to click"), || async {
+            unless_stale(self.find(css).await.click().await)
+        })
+        .await
     }
 
     /// Clicks the first element matching `css` inside `host`'s shadow root.
     pub async fn click_in(&self, host: &str, css: &str) {
-        self.inside(host, css).await.click().await.unwrap();
+        self.eventually(&format!("{host} {css} to click"), || async {
+            unless_stale(self.inside(host, css).await.click().await)
+        })
+        .await
     }
 
     /// Types `text` into the first field of the page matching `css`.
     pub async fn fill(&self, css: &str, text: &str) {
-        self.find(css).await.send_keys(text).await.unwrap();
+        self.eventually(&format!("{css} to type into"), || async {
+            unless_stale(self.find(css).await.send_keys(text).await)
+        })
+        .await
     }
 
     /// Types `text` into the first field matching `css` inside `host`'s shadow root.
     pub async fn fill_in(&self, host: &str, css: &str, text: &str) {
-        self.inside(host, css).await.send_keys(text).await.unwrap();
+        self.eventually(&format!("{host} {css} to type into"), || async {
+            unless_stale(self.inside(host, css).await.send_keys(text).await)
+        })
+        .await
     }
 
     /// The first element of the page matching `xpath`, once there is one.
@@ -475,3 +489,13 @@ walk(document, (el) => {
 });
 return found;"
 );
+
+/// Some when a command on an element succeeded; None when the element was replaced meanwhile
+/// (a component re-rendered it), so that the caller finds it again; any other error fails.
+fn unless_stale<T>(done: Result<T, CmdError>) -> Option<T> {
+    match done {
+        Ok(value) => Some(value),
+        Err(error) if error.is_stale_element_reference() => None,
+        Err(error) => panic!("{error}"),
+    }
+}
