@@ -162,14 +162,14 @@ impl RouteTable {
 }
 
 /// The captures of `route`'s pattern against `segments`, and how many literal segments matched.
+/// One pass over both, stopping at the first difference: most routes differ from a request
+/// in their first few segments, and this runs for every route on every request.
 fn capture(route: &Route, segments: &[&str]) -> Option<(Params, usize)> {
-    if route.pattern.split('/').count() != segments.len() {
-        return None;
-    }
     let mut params = Map::new();
     let mut literals = 0;
-    for (part, segment) in route.segments().zip(segments) {
-        match part {
+    let mut parts = route.segments();
+    for segment in segments {
+        match parts.next()? {
             Segment::Param(name) if !segment.is_empty() => {
                 params.insert(name.to_string(), Value::String(percent_decode(segment)?));
             }
@@ -177,6 +177,9 @@ fn capture(route: &Route, segments: &[&str]) -> Option<(Params, usize)> {
             Segment::Literal(literal) if literal == *segment => literals += 1,
             Segment::Literal(_) => return None,
         }
+    }
+    if parts.next().is_some() {
+        return None;
     }
     Some((params, literals))
 }
