@@ -148,7 +148,7 @@ async fn python_tools(work: &Path) -> PathBuf {
 /// tests/client's packages in `node`, installed with `npm ci` (again when the lock changed),
 /// npm's cache under `work`.
 async fn node_tools(work: &Path, node: &Path) {
-    needs("node", "--version", "Node.js 20 or newer, with npm").await;
+    needs("node", "--version", "Node.js 18.17 or newer, with npm").await;
     let lock = std::fs::read_to_string(Path::new(CLIENT_DIR).join("package-lock.json")).unwrap();
     let stamp = node.join("node_modules/hedgerow-installed-lock.json");
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(lock.as_str()) {
