@@ -21,10 +21,12 @@ PORT=${PORT:-3903}     # hedgerow; PostgREST listens on PORT + 1
 # A data dir from an earlier run (its work dir's data/) to measure again without re-seeding.
 REUSE_DATA_DIR=${REUSE_DATA_DIR:-}
 RESULTS=${RESULTS:-bench/results}  # writes $RESULTS.tsv and $RESULTS.md
+POOL_SIZE=${POOL_SIZE:-32}   # database connections of hedgerow and of PostgREST each
 for tool in wrk pgbench psql python3 curl npm; do
   command -v "$tool" >/dev/null || { echo "bench: needs $tool" >&2; exit 2; }
 done
 harness() { python3 bench/harness.py "$@"; }
+q() { python3 -c "import urllib.parse, sys; print(urllib.parse.quote(sys.argv[1], safe=''))" "$1"; }
 threads() { if [ "$1" -lt 2 ]; then echo "$1"; else echo 2; fi; }
 max_c=$(printf '%s\n' $CONCURRENCY | sort -n | tail -n 1)
 
@@ -44,7 +46,7 @@ stop() {
 }
 trap stop EXIT
 trap 'exit 130' INT TERM
-HEDGEROW_LISTEN="127.0.0.1:$PORT" HEDGEROW_SHARE_RATE_LIMIT=0 HEDGEROW_POOL_SIZE=32 RUST_LOG=warn \
+HEDGEROW_LISTEN="127.0.0.1:$PORT" HEDGEROW_SHARE_RATE_LIMIT=0 HEDGEROW_POOL_SIZE=$POOL_SIZE RUST_LOG=warn \
   target/release/hedgerow serve >"$work/serve.log" 2>&1 &
 server=$!
 ready() { for _ in $(seq 1 "$2"); do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done; return 1; }
@@ -52,6 +54,10 @@ ready "http://127.0.0.1:$PORT/ready" 600 || { echo "bench: hedgerow did not star
 
 secret() { python3 -c "import json; print(json.load(open('$HEDGEROW_DATA_DIR/embedded.json'))['$1'])"; }
 db_port=$(secret port)
+# Every database client connects as hedgerow's server does to its embedded cluster: through
+# the cluster's Unix-domain socket (in its data directory), when it has one.
+db_host=$(realpath "$HEDGEROW_DATA_DIR/pg")
+[ -S "$db_host/.s.PGSQL.$db_port" ] || db_host=127.0.0.1
 admin="postgres://postgres:$(secret admin_password)@127.0.0.1:$db_port/hedgerow"
 if [ -z "$REUSE_DATA_DIR" ]; then
   echo "bench: seeding ($SEED_ARGS)"
@@ -94,15 +100,14 @@ share_owner_token=$(target/release/hedgerow token --sub "$share_owner" --ttl 2h)
 lean_claims="{\"sub\": \"$owner\"}"
 pgrst_token=$(harness jwt "$(secret jwt_secret)" "$owner" lean_user)
 
-PGRST_DB_URI="postgres://lean_authenticator:$lean_password@127.0.0.1:$db_port/hedgerow" PGRST_DB_SCHEMAS=lean_api \
+PGRST_DB_URI="postgres://lean_authenticator:$lean_password@$(q "$db_host"):$db_port/hedgerow" PGRST_DB_SCHEMAS=lean_api \
   PGRST_DB_ANON_ROLE=lean_anon PGRST_JWT_SECRET="$(secret jwt_secret)" PGRST_SERVER_HOST=127.0.0.1 \
-  PGRST_SERVER_PORT=$((PORT + 1)) PGRST_DB_POOL=32 PGRST_LOG_LEVEL=crit "$postgrest" >"$work/postgrest.log" 2>&1 &
+  PGRST_SERVER_PORT=$((PORT + 1)) PGRST_DB_POOL=$POOL_SIZE PGRST_LOG_LEVEL=crit "$postgrest" >"$work/postgrest.log" 2>&1 &
 postgrest_pid=$!
 ready "http://127.0.0.1:$((PORT + 1))/" 100 || { echo "bench: PostgREST did not start" >&2; cat "$work/postgrest.log" >&2; exit 1; }
 
 # Each scenario: what hedgerow is asked (H: method path token body), the lean script and its
 # variables (L), and what PostgREST is asked (P: method path token body extra-header).
-q() { python3 -c "import urllib.parse, sys; print(urllib.parse.quote(sys.argv[1], safe=''))" "$1"; }
 session_cols='id,track,title,recorded_at,laps,visibility,created_at,updated_at,owner:profiles(username,display_name)'
 shelf_cols='id,name,visibility,created_at,updated_at,owner:profiles(username,display_name)'
 feed="/sessions?select=$session_cols&visibility=eq.public&track=eq.$(q "$track")&order=recorded_at.desc,id.desc&limit=20"
@@ -205,7 +210,7 @@ run_pgbench() {  # c duration log-prefix user password script-file var=value...
   local out status=0 tps aborted
   out=$(PGPASSWORD=$password pgbench -n -M prepared -c "$c" -j "$(threads "$c")" -T "${duration%s}" \
         --log --log-prefix="$prefix" -f "$script" "${@/#/-D}" \
-        -h 127.0.0.1 -p "$db_port" -U "$user" hedgerow 2>&1) || status=$?
+        -h "$db_host" -p "$db_port" -U "$user" hedgerow 2>&1) || status=$?
   tps=$(awk '/^tps/ {print $3; exit}' <<<"$out")
   aborted=$(grep -c 'aborted in command' <<<"$out" || true)
   [ "$status" -eq 0 ] || echo "bench: pgbench $script: $(grep -m 1 -i error <<<"$out")" >&2

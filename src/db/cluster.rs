@@ -21,6 +21,18 @@ use super::child_process::{OsUser, postgres_user_when_root, spawn_tied_to_this_p
 
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The longest path a Unix-domain socket may have (sun_path, with its terminating NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// Where the cluster's socket goes: its data directory, which only the cluster's user (and
+/// root) may enter. None when the socket's path would be too long for the kernel; the
+/// cluster then listens on loopback TCP only.
+fn socket_dir(pgdata: &Path, port: u16) -> Option<PathBuf> {
+    let dir = fs::canonicalize(pgdata).ok()?;
+    let socket = dir.join(format!(".s.PGSQL.{port}"));
+    (socket.as_os_str().len() <= MAX_SOCKET_PATH).then_some(dir)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
     #[error(
@@ -120,6 +132,8 @@ pub struct ServerTls {
 #[derive(Debug)]
 pub struct LocalCluster {
     port: u16,
+    /// The directory of the cluster's Unix-domain socket, when its path is short enough for one.
+    socket_dir: Option<PathBuf>,
     admin_password: String,
     pid: i32,
     /// Receives the postmaster's exit status; None once stopped. (A Mutex so clusters can be
@@ -137,6 +151,7 @@ impl LocalCluster {
             init(&binaries, run_as, dir, &pgdata, options)?;
         }
         let port = free_port(options.preferred_port)?;
+        let socket_dir = socket_dir(&pgdata, port);
         if let Some(tls) = &options.tls {
             install_tls(&pgdata, run_as, tls)?;
         }
@@ -151,12 +166,15 @@ impl LocalCluster {
             .arg("-D")
             .arg(&pgdata)
             .args(["-p", &port.to_string(), "-c", "listen_addresses=127.0.0.1"])
-            .args([
-                "-c",
-                "unix_socket_directories=",
-                "-c",
-                "max_connections=200",
-            ])
+            .arg("-c")
+            .arg(format!(
+                "unix_socket_directories={}",
+                socket_dir
+                    .as_deref()
+                    .map(Path::to_string_lossy)
+                    .unwrap_or_default()
+            ))
+            .args(["-c", "max_connections=200"])
             .stdin(Stdio::null())
             .stdout(
                 log.try_clone()
@@ -187,6 +205,7 @@ impl LocalCluster {
             spawn_tied_to_this_process(command).map_err(io_error("starting postgres"))?;
         let cluster = LocalCluster {
             port,
+            socket_dir,
             admin_password: options.admin_password.clone(),
             pid,
             exited: Mutex::new(Some(exited)),
@@ -205,6 +224,23 @@ impl LocalCluster {
             "postgres://{user}:{password}@127.0.0.1:{}/{database}?sslmode=disable",
             self.port
         )
+    }
+
+    /// Like `url`, through the cluster's Unix-domain socket when it has one: a process on this
+    /// machine saves the loopback TCP stack's work on every round trip (in one measurement,
+    /// pgbench's smallest query ran twice as fast over the socket as over 127.0.0.1).
+    pub fn local_url(&self, user: &str, password: &str, database: &str) -> String {
+        match &self.socket_dir {
+            Some(dir) => format!(
+                "postgres://{user}:{password}@{}:{}/{database}?sslmode=disable",
+                percent_encoding::utf8_percent_encode(
+                    &dir.to_string_lossy(),
+                    percent_encoding::NON_ALPHANUMERIC
+                ),
+                self.port
+            ),
+            None => self.url(user, password, database),
+        }
     }
 
     /// The superuser's connection string for `database`.
@@ -390,4 +426,23 @@ fn free_port(preferred: Option<u16>) -> Result<u16, ClusterError> {
         .local_addr()
         .map_err(io_error("finding a free port"))?
         .port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_socket_path_too_long_for_the_kernel_leaves_the_cluster_on_tcp() {
+        let short = std::env::temp_dir();
+        assert_eq!(socket_dir(&short, 5432), fs::canonicalize(&short).ok());
+        let long = short.join("d".repeat(MAX_SOCKET_PATH));
+        fs::create_dir_all(&long).unwrap();
+        assert_eq!(socket_dir(&long, 5432), None);
+        fs::remove_dir(&long).unwrap();
+        assert_eq!(
+            socket_dir(&short.join("missing-dir-for-socket-test"), 5432),
+            None
+        );
+    }
 }

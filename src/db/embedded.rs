@@ -162,9 +162,9 @@ impl Embedded {
         self.secrets.admin_url()
     }
 
-    /// The server's own connection (DATABASE_URL of embedded mode).
+    /// The server's own connection (DATABASE_URL of embedded mode), through the socket.
     pub fn authenticator_url(&self) -> String {
-        self.cluster.url(
+        self.cluster.local_url(
             "hedgerow_authenticator",
             &self.secrets.authenticator_password,
             DATABASE,

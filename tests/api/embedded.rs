@@ -148,6 +148,7 @@ async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() 
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    server_connects_through_the_socket(&data_dir).await;
     terminate(server);
     assert!(
         !data_dir.join("pg/postmaster.pid").exists(),
@@ -193,6 +194,40 @@ async fn serve_runs_on_an_embedded_cluster_keeps_data_and_stops_it_on_sigterm() 
     demo_sign_in_is_offered_to_loopback_pages(&http, &contract, &base).await;
     terminate(server);
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+/// The server reaches its embedded cluster through the cluster's Unix-domain socket (no
+/// client address), not loopback TCP.
+async fn server_connects_through_the_socket(data_dir: &Path) {
+    let secrets: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(data_dir.join("embedded.json")).unwrap())
+            .unwrap();
+    let (admin, connection) = tokio_postgres::connect(
+        &format!(
+            "host=127.0.0.1 port={} user=postgres password={} dbname=hedgerow",
+            secrets["port"],
+            secrets["admin_password"].as_str().unwrap()
+        ),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(connection);
+    let transports: Vec<String> = admin
+        .query(
+            "SELECT coalesce(host(client_addr), 'socket') FROM pg_stat_activity \
+              WHERE usename = 'hedgerow_authenticator'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(
+        !transports.is_empty() && transports.iter().all(|t| t == "socket"),
+        "{transports:?}"
+    );
 }
 
 /// The embedded default at a loopback address mints demo tokens for the demo app, and only
