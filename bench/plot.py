@@ -23,16 +23,17 @@ for row in results:
     if row["requests_per_s"]:
         series[row["scenario"]][row["system"]].append((int(row["concurrency"]), float(row["requests_per_s"])))
 
-labels = {"hedgerow": "hedgerow (HTTP)", "own": "hedgerow's own SQL (pgbench)", "lean": "lean SQL (pgbench)",
-          "postgrest": "PostgREST 12 (lean schema)"}
+# One colour per system in every panel (scenarios 4-7 have no "own" series).
+labels = {"hedgerow": ("hedgerow (HTTP)", "tab:blue"), "own": ("hedgerow's own SQL (pgbench)", "tab:orange"),
+          "lean": ("lean SQL (pgbench)", "tab:green"), "postgrest": ("PostgREST 12 (lean schema)", "tab:red")}
 columns = 3
 rows = math.ceil(len(series) / columns)
 fig, axes = plt.subplots(rows, columns, figsize=(5 * columns, 4 * rows), squeeze=False)
 for axis, (scenario, systems) in zip(axes.flat, series.items()):
-    for system, label in labels.items():
+    for system, (label, colour) in labels.items():
         if systems.get(system):
             xs, ys = zip(*sorted(systems[system]))
-            axis.plot(xs, ys, marker="o", label=label)
+            axis.plot(xs, ys, marker="o", label=label, color=colour)
     axis.set(title=scenario, xlabel="concurrent connections", ylabel="requests / s")
     axis.set_xscale("log", base=2)
     axis.grid(alpha=0.3)
