@@ -151,6 +151,7 @@ scenario() {
       name="7 owner creates a session (write)"
       H=(POST /api/sessions "$token" "$created")
       L=(create_session "claims=$lean_claims" "track=$track" "title=Benchmarked" "laps={$(tr -d ' []' <<<"$laps")}")
+      O=(create_session "owner=$owner" "args=$created")
       P=(POST "/sessions?select=$session_cols" "$pgrst_token" "$created" "Prefer: return=representation") ;;
   esac
 }

@@ -38,14 +38,20 @@ GRANT EXECUTE ON FUNCTION hedgerow.requested_visibility(jsonb) TO hedgerow_user;
 
 -- An optional timestamp field (its format, RFC 3339 date-time, checked by the route's schema).
 -- RFC 3339 allows offsets to ±23:59 but PostgreSQL reads only ±15:59, so a numeric offset is
--- applied here rather than by the cast.
+-- applied here rather than by the cast. plpgsql, not SQL: a SQL function with a FROM is not
+-- inlined, and PostgreSQL 15 planned it again on every call (0.07 ms of a 0.35 ms create).
 CREATE FUNCTION hedgerow.arg_timestamp(args jsonb, field text) RETURNS timestamptz
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT CASE WHEN m IS NULL THEN (args ->> field)::timestamptz
-              ELSE (m[1]::timestamp - make_interval(hours => (m[2] || m[3])::int, mins => (m[2] || m[4])::int))
-                   AT TIME ZONE 'UTC' END
-    FROM regexp_match(args ->> field, '^(.*[0-9])([+-])([0-9]{2}):([0-9]{2})$') m
+DECLARE
+  m text[] := regexp_match(args ->> field, '^(.*[0-9])([+-])([0-9]{2}):([0-9]{2})$');
+BEGIN
+  IF m IS NULL THEN
+    RETURN (args ->> field)::timestamptz;
+  END IF;
+  RETURN (m[1]::timestamp - make_interval(hours => (m[2] || m[3])::int, mins => (m[2] || m[4])::int))
+         AT TIME ZONE 'UTC';
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.arg_timestamp(jsonb, text) TO hedgerow_user;
 
