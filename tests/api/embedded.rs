@@ -14,7 +14,10 @@ use reqwest::StatusCode;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{documented::Contract, helpers::send_checked};
+use crate::{
+    documented::Contract,
+    helpers::{connect_config, send_checked},
+};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hedgerow");
 
@@ -202,17 +205,15 @@ async fn server_connects_through_the_socket(data_dir: &Path) {
     let secrets: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data_dir.join("embedded.json")).unwrap())
             .unwrap();
-    let (admin, connection) = tokio_postgres::connect(
-        &format!(
-            "host=127.0.0.1 port={} user=postgres password={} dbname=hedgerow",
-            secrets["port"],
-            secrets["admin_password"].as_str().unwrap()
-        ),
-        tokio_postgres::NoTls,
+    let admin = connect_config(
+        tokio_postgres::Config::new()
+            .host("127.0.0.1")
+            .port(secrets["port"].as_u64().unwrap() as u16)
+            .user("postgres")
+            .password(secrets["admin_password"].as_str().unwrap())
+            .dbname("hedgerow"),
     )
-    .await
-    .unwrap();
-    tokio::spawn(connection);
+    .await;
     let transports: Vec<String> = admin
         .query(
             "SELECT coalesce(host(client_addr), 'socket') FROM pg_stat_activity \
