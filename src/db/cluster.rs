@@ -25,12 +25,14 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 const MAX_SOCKET_PATH: usize = 107;
 
 /// Where the cluster's socket goes: its data directory, which only the cluster's user (and
-/// root) may enter. None when the socket's path would be too long for the kernel; the
-/// cluster then listens on loopback TCP only.
+/// root) may enter. None when the socket's path would be too long for the kernel, or the
+/// directory's name cannot be written into `unix_socket_directories` (a list split at commas)
+/// and a URL as it is; the cluster then listens on loopback TCP only.
 fn socket_dir(pgdata: &Path, port: u16) -> Option<PathBuf> {
     let dir = fs::canonicalize(pgdata).ok()?;
+    let usable = dir.to_str().is_some_and(|name| !name.contains([',', '"']));
     let socket = dir.join(format!(".s.PGSQL.{port}"));
-    (socket.as_os_str().len() <= MAX_SOCKET_PATH).then_some(dir)
+    (usable && socket.as_os_str().len() <= MAX_SOCKET_PATH).then_some(dir)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -433,13 +435,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_socket_path_too_long_for_the_kernel_leaves_the_cluster_on_tcp() {
+    fn a_socket_path_too_long_for_the_kernel_or_the_setting_leaves_the_cluster_on_tcp() {
         let short = std::env::temp_dir();
         assert_eq!(socket_dir(&short, 5432), fs::canonicalize(&short).ok());
         let long = short.join("d".repeat(MAX_SOCKET_PATH));
-        fs::create_dir_all(&long).unwrap();
-        assert_eq!(socket_dir(&long, 5432), None);
-        fs::remove_dir(&long).unwrap();
+        let listed = short.join("a,b");
+        for dir in [&long, &listed] {
+            fs::create_dir_all(dir).unwrap();
+            assert_eq!(socket_dir(dir, 5432), None, "{}", dir.display());
+            fs::remove_dir(dir).unwrap();
+        }
         assert_eq!(
             socket_dir(&short.join("missing-dir-for-socket-test"), 5432),
             None
