@@ -112,25 +112,26 @@ session_cols='id,track,title,recorded_at,laps,visibility,created_at,updated_at,o
 shelf_cols='id,name,visibility,created_at,updated_at,owner:profiles(username,display_name)'
 feed="/sessions?select=$session_cols&visibility=eq.public&track=eq.$(q "$track")&order=recorded_at.desc,id.desc&limit=20"
 scenario() {
-  O=()   # hedgerow's own statements for pgbench (bench/own/), where measured
+  O=()   # hedgerow's own statements for pgbench (bench/own/request.sql), where measured:
+         # begin, function, role, user id, share token, then pgbench's variable args
   case $1 in
     point_read)
       name="1 owner reads a private session, logged"
       H=(GET "/api/sessions/$session" "$token" "")
       L=(point_read "claims=$lean_claims" "session=$session")
-      O=(point_read "owner=$owner" "args={\"id\": \"$session\"}")
+      O=(BEGIN api.get_session hedgerow_user "$owner" "" "args={\"id\": \"$session\"}")
       P=(POST /rpc/read_session "$pgrst_token" "{\"id\": \"$session\"}" "") ;;
     share_read)
       name="2 anonymous read by share link, logged"
       H=(GET "/api/shared/$share" "" "")
       L=(share_read "token=$share")
-      O=(share_read "token=$share" "args={\"token\": \"$share\"}")
+      O=(BEGIN api.get_shared hedgerow_anon "" "$share" "args={\"token\": \"$share\"}")
       P=(POST /rpc/open_share "" "{\"token\": \"$share\"}" "") ;;
     feed)
       name="3 feed of a track, first 20, anonymous"
       H=(GET "/api/public/sessions?track=$(q "$track")&limit=20" "" "")
       L=(feed "track=$track")
-      O=(feed "args={\"track\": \"$track\", \"limit\": 20}")
+      O=("BEGIN READ ONLY" api.public_sessions hedgerow_anon "" "" "args={\"track\": \"$track\", \"limit\": 20}")
       P=(GET "$feed" "" "" "") ;;
     feed_deep)
       name="4 same feed, deep page by cursor"
@@ -151,7 +152,7 @@ scenario() {
       name="7 owner creates a session (write)"
       H=(POST /api/sessions "$token" "$created")
       L=(create_session "claims=$lean_claims" "track=$track" "title=Benchmarked" "laps={$(tr -d ' []' <<<"$laps")}")
-      O=(create_session "owner=$owner" "args=$created")
+      O=(BEGIN api.create_session hedgerow_user "$owner" "" "args=$created")
       P=(POST "/sessions?select=$session_cols" "$pgrst_token" "$created" "Prefer: return=representation") ;;
   esac
 }
@@ -222,8 +223,10 @@ run_pgbench() {  # c duration log-prefix user password script-file var=value...
 measure() {  # system c duration tag
   case $1 in
     hedgerow) run_wrk "$2" "$3" "http://127.0.0.1:$PORT" "${H[@]}" "" ;;
-    own) run_pgbench "$2" "$3" "$work/pgbench/own-$4" hedgerow_authenticator "$(secret authenticator_password)" \
-           "bench/own/${O[0]}.sql" "${O[@]:1}" ;;
+    own) sed -e "s|@begin@|${O[0]}|" -e "s|@function@|${O[1]}|" -e "s|@role@|${O[2]}|" -e "s|@user_id@|${O[3]}|" \
+             -e "s|@share_token@|${O[4]}|" bench/own/request.sql >"$work/pgbench/script-own-$4.sql"
+         run_pgbench "$2" "$3" "$work/pgbench/own-$4" hedgerow_authenticator "$(secret authenticator_password)" \
+           "$work/pgbench/script-own-$4.sql" "${O[@]:5}" ;;
     lean) run_pgbench "$2" "$3" "$work/pgbench/$4" lean_authenticator "$lean_password" "bench/lean/${L[0]}.sql" "${L[@]:1}" ;;
     postgrest) run_wrk "$2" "$3" "http://127.0.0.1:$((PORT + 1))" "${P[@]}" ;;
   esac
