@@ -53,11 +53,18 @@ def session_fields(s):
     return {k: s[k] for k in ("track", "title", "laps", "visibility")} | {"owner": s["owner"]["username"]}
 
 
+# Discovery's shelves, each with its count of public books and the page's total (on every row,
+# so that an empty page stays empty).
+def shelves(items, total):
+    return [(s["id"], s["book_count"], total) for s in items]
+
+
 EXTRACT = {
     "point_read": (lambda h: h["data"]["id"], lambda l: l["id"], lambda p: p["id"]),
     "share_read": (lambda h: h["data"]["resource"]["id"], lambda l: l["id"], lambda p: p["id"]),
     "feed": (lambda h: [s["id"] for s in h["data"]], lambda l: [s["id"] for s in l], lambda p: [s["id"] for s in p]),
-    "discovery": (lambda h: [s["id"] for s in h["data"]], lambda l: [s["id"] for s in l], lambda p: [s["id"] for s in p]),
+    "discovery": (lambda h: shelves(h["data"], h["pagination"]["total"]), lambda l: shelves(l["data"], l["total"]),
+                  lambda p: shelves(p["data"], p["total"])),
     "leaderboard": (lambda h: [e["session"]["id"] for e in h["data"]], lambda l: [e["session"]["id"] for e in l],
                     lambda p: [e["id"] for e in p]),
     "create_session": (lambda h: session_fields(h["data"]), session_fields, lambda p: session_fields(p[0])),

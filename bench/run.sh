@@ -109,7 +109,6 @@ ready "http://127.0.0.1:$((PORT + 1))/" 100 || { echo "bench: PostgREST did not 
 # Each scenario: what hedgerow is asked (H: method path token body), the lean script and its
 # variables (L), and what PostgREST is asked (P: method path token body extra-header).
 session_cols='id,track,title,recorded_at,laps,visibility,created_at,updated_at,owner:profiles(username,display_name)'
-shelf_cols='id,name,visibility,created_at,updated_at,owner:profiles(username,display_name)'
 feed="/sessions?select=$session_cols&visibility=eq.public&track=eq.$(q "$track")&order=recorded_at.desc,id.desc&limit=20"
 scenario() {
   O=()   # hedgerow's own statements for pgbench (bench/own/request.sql), where measured:
@@ -142,7 +141,7 @@ scenario() {
       name="5 public shelves named like '$SEARCH', 20 newest"
       H=(GET "/api/shelves/public?search=$(q "$SEARCH")&limit=20" "" "")
       L=(discovery "search=$SEARCH")
-      P=(GET "/rpc/discover_shelves?search=$(q "$SEARCH")&page_limit=20&select=$shelf_cols" "" "" "") ;;
+      P=(GET "/rpc/discover_shelves?search=$(q "$SEARCH")&page_limit=20" "" "" "") ;;
     leaderboard)
       name="6 leaderboard of a track, 20 fastest, anonymous"
       H=(GET "/api/leaderboards/$(q "$track")?limit=20" "" "")

@@ -9,7 +9,7 @@
 -- bench/lean's pgbench scripts alike:
 --   POST /rpc/read_session {"id": …}       POST /rpc/open_share {"token": …}
 -- and so is discovery's name search, which must not run under the caller's row-level security:
---   GET  /rpc/discover_shelves?search=poetry&select=…,owner:profiles(…)
+--   GET  /rpc/discover_shelves?search=poetry&page_limit=20
 -- =====================================================================
 
 CREATE SCHEMA lean_api;
@@ -95,25 +95,37 @@ BEGIN
 END
 $$;
 
--- GET /rpc/discover_shelves?search=: the `page_limit` public shelves most recently updated whose
--- names contain `search` (case-insensitive, taken literally). SECURITY DEFINER, as the tables'
--- owner: ILIKE is not leakproof, so under the caller's row-level security the planner could
--- neither use the trigram index nor see the column's statistics, and it sorted every match
--- (about 100 ms at 100,000 shelves). It reads public shelves only, which anyone may read.
--- The page size is an argument: PostgREST's own limit would apply after all matches. (ROWS 20
--- tells the planner so, or it joins the owners by hashing all profiles.)
-CREATE FUNCTION lean_api.discover_shelves(search text, page_limit int DEFAULT 20) RETURNS SETOF lean_api.shelves
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = '' ROWS 20
+-- GET /rpc/discover_shelves?search=&page_limit=: the seed's discovery answer — the
+-- `page_limit` public shelves most recently updated whose names contain `search`
+-- (case-insensitive, taken literally), each with its count of public books, and how many
+-- shelves match: counted up to 1,001, as hedgerow's rule is (beyond 1,000 the total is a
+-- lower bound, `total_capped`). One function returning the whole answer, as a PostgREST user
+-- writes an endpoint whose answer is not a table's rows; plpgsql keeps its plans.
+-- SECURITY DEFINER, as the tables' owner: ILIKE is not leakproof, so under the caller's
+-- row-level security the planner could neither use the trigram index nor see the column's
+-- statistics, and it sorted every match (about 100 ms at 100,000 shelves). It reads public
+-- shelves and public books only, which anyone may read.
+CREATE FUNCTION lean_api.discover_shelves(search text, page_limit int DEFAULT 20) RETURNS json
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
 AS $$
 DECLARE
   pattern text := '%' || replace(replace(replace(search, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  matches bigint;
+  page json;
 BEGIN
-  RETURN QUERY
-    SELECT sh.id, sh.owner_id, sh.name, sh.visibility, sh.created_at, sh.updated_at
-      FROM lean.shelves sh
-     WHERE sh.visibility = 'public' AND sh.name ILIKE pattern
-     ORDER BY sh.updated_at DESC, sh.id DESC
-     LIMIT least(page_limit, 100);
+  SELECT count(*) INTO matches
+    FROM (SELECT FROM lean.shelves sh WHERE sh.visibility = 'public' AND sh.name ILIKE pattern LIMIT 1001) counted;
+  SELECT coalesce(json_agg(json_build_object(
+           'id', sh.id, 'name', sh.name, 'visibility', sh.visibility, 'created_at', sh.created_at,
+           'updated_at', sh.updated_at,
+           'book_count', (SELECT count(*) FROM lean.books b WHERE b.shelf_id = sh.id AND b.effective_visibility = 'public'),
+           'owner', json_build_object('username', p.username, 'display_name', p.display_name))
+         ORDER BY sh.updated_at DESC, sh.id DESC), '[]')
+    INTO page
+    FROM (SELECT * FROM lean.shelves sh WHERE sh.visibility = 'public' AND sh.name ILIKE pattern
+           ORDER BY sh.updated_at DESC, sh.id DESC LIMIT least(page_limit, 100)) sh
+    JOIN lean.profiles p ON p.id = sh.owner_id;
+  RETURN json_build_object('data', page, 'total', least(matches, 1000), 'total_capped', matches > 1000);
 END
 $$;
 

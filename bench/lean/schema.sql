@@ -262,7 +262,8 @@ CREATE POLICY "Owners delete their sessions" ON lean.sessions FOR DELETE TO lean
 -- =====================================================================
 -- Shelves and books. A book's effective visibility is its own override, else its shelf's;
 -- it is kept in effective_visibility by two triggers (so policies read a column, and never
--- need to read a shelf the caller may not see). Discovery lists shelves only.
+-- need to read a shelf the caller may not see). Discovery lists shelves, with their public
+-- books counted.
 -- =====================================================================
 
 CREATE TABLE lean.shelves (
@@ -312,6 +313,8 @@ CREATE TABLE lean.books (
   updated_at           timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX books_shelf ON lean.books (shelf_id);
+-- Discovery's book_count: a shelf's public books, from the index alone.
+CREATE INDEX books_public_by_shelf ON lean.books (shelf_id) WHERE effective_visibility = 'public';
 ALTER TABLE lean.books ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON lean.books TO lean_anon, lean_user;
 GRANT INSERT (shelf_id, visibility, isbn13, title), UPDATE (visibility, title, updated_at), DELETE
