@@ -17,18 +17,25 @@ $$;
 GRANT EXECUTE ON FUNCTION hedgerow.public_book_count(uuid) TO hedgerow_anon, hedgerow_user;
 
 -- A shelf in lists (the seed's shape): {id, user_id, username, name, book_count,
--- privacy_level, updated_at}, with `visibility` beside its alias. book_count counts public
--- books only.
-CREATE FUNCTION hedgerow.shelf_json(sh data.shelves, owner data.profiles) RETURNS json
+-- privacy_level, updated_at}, with `visibility` beside its alias. book_count is the shelf's
+-- count of public books: shelf_page counts a whole page's in its own statement (a count per
+-- shelf through public_book_count starts an executor of its own, 0.36 of discovery's 2.2 ms).
+CREATE FUNCTION hedgerow.shelf_json(sh data.shelves, owner data.profiles, book_count bigint) RETURNS json
 LANGUAGE sql STABLE
 AS $$
   SELECT json_build_object(
     'id', sh.id, 'kind', 'shelf', 'user_id', sh.owner_id, 'username', owner.username, 'name', sh.name,
-    'book_count', hedgerow.public_book_count(sh.id),
+    'book_count', book_count,
     'visibility', sh.visibility, 'privacy_level', sh.visibility,
     'owner', json_build_object('username', owner.username, 'display_name', owner.display_name),
     'created_at', sh.created_at, 'updated_at', sh.updated_at)
 $$;
+GRANT EXECUTE ON FUNCTION hedgerow.shelf_json(data.shelves, data.profiles, bigint) TO hedgerow_anon, hedgerow_user;
+
+-- The same for one shelf (the kind's item builder, for lists of several kinds).
+CREATE FUNCTION hedgerow.shelf_json(sh data.shelves, owner data.profiles) RETURNS json
+LANGUAGE sql STABLE
+AS $$ SELECT hedgerow.shelf_json(sh, owner, hedgerow.public_book_count(sh.id)) $$;
 GRANT EXECUTE ON FUNCTION hedgerow.shelf_json(data.shelves, data.profiles) TO hedgerow_anon, hedgerow_user;
 
 -- A shelf with the first 100 books the caller may see on it, oldest first; books_truncated
@@ -249,11 +256,12 @@ BEGIN
     END IF;
   END IF;
   -- The summaries are read under the caller's own policies like any other read.
-  SELECT json_agg(hedgerow.shelf_json(sh, p) ORDER BY page.n), max(sh.updated_at) FILTER (WHERE page.n = page_limit),
+  SELECT json_agg(hedgerow.shelf_json(sh, p, books.n) ORDER BY page.n), max(sh.updated_at) FILTER (WHERE page.n = page_limit),
          max(sh.id::text) FILTER (WHERE page.n = page_limit)
     INTO items, last_at, last_id
     FROM unnest(ids[1:page_limit]) WITH ORDINALITY AS page(id, n)
-    JOIN data.shelves sh ON sh.id = page.id JOIN data.profiles p ON p.id = sh.owner_id;
+    JOIN data.shelves sh ON sh.id = page.id JOIN data.profiles p ON p.id = sh.owner_id
+    CROSS JOIN LATERAL (SELECT count(*) AS n FROM data.books b WHERE b.shelf_id = sh.id AND b.listed) books;
   RETURN hedgerow.page(items, total, page_limit, page_offset,
                        CASE WHEN cardinality(ids) > page_limit
                             THEN hedgerow.encode_cursor(ARRAY[hedgerow.cursor_time(last_at), last_id::text],
