@@ -4,15 +4,18 @@
 -- =====================================================================
 
 -- An invitation as its owner sees it (the plan seed's shape, plus resource_id, kind and expiry).
+-- (plpgsql keeps the plan of its sub-selects; a SQL function with them is planned per call.)
 CREATE FUNCTION hedgerow.grant_json(g data.grants) RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT json_build_object(
+BEGIN
+  RETURN json_build_object(
     g.kind || '_id', g.resource_id, 'resource_id', g.resource_id, 'kind', g.kind,
     'user_id', g.grantee_id, 'username', (SELECT p.username FROM data.profiles p WHERE p.id = g.grantee_id),
     'granted_by', g.granted_by,
     'granted_by_username', (SELECT p.username FROM data.profiles p WHERE p.id = g.granted_by),
-    'granted_at', g.granted_at, 'expires_at', g.expires_at, 'active', hedgerow.grant_is_active(g.expires_at))
+    'granted_at', g.granted_at, 'expires_at', g.expires_at, 'active', hedgerow.grant_is_active(g.expires_at));
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.grant_json(data.grants) TO hedgerow_user;
 

@@ -32,15 +32,18 @@ REVOKE EXECUTE ON FUNCTION hedgerow.unname_own_reads() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hedgerow.unname_own_reads() TO hedgerow_user;
 
 -- The invitations `me` gave (given) or received, each with the other side's username.
+-- (plpgsql keeps its query's plan; as a SQL function it was planned on every call.)
 CREATE FUNCTION hedgerow.invitations_json(me uuid, given boolean) RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT coalesce(json_agg(json_build_object(
-           'kind', g.kind, 'resource_id', g.resource_id, 'username', p.username,
-           'granted_at', g.granted_at, 'expires_at', g.expires_at, 'active', hedgerow.grant_is_active(g.expires_at))
-           ORDER BY g.granted_at, g.resource_id), '[]')
-    FROM data.grants g JOIN data.profiles p ON p.id = CASE WHEN given THEN g.grantee_id ELSE g.owner_id END
-   WHERE (given AND g.owner_id = me) OR (NOT given AND g.grantee_id = me)
+BEGIN
+  RETURN (SELECT coalesce(json_agg(json_build_object(
+                   'kind', g.kind, 'resource_id', g.resource_id, 'username', p.username,
+                   'granted_at', g.granted_at, 'expires_at', g.expires_at, 'active', hedgerow.grant_is_active(g.expires_at))
+                   ORDER BY g.granted_at, g.resource_id), '[]')
+            FROM data.grants g JOIN data.profiles p ON p.id = CASE WHEN given THEN g.grantee_id ELSE g.owner_id END
+           WHERE (given AND g.owner_id = me) OR (NOT given AND g.grantee_id = me));
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.invitations_json(uuid, boolean) TO hedgerow_user;
 

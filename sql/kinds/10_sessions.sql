@@ -50,17 +50,20 @@ LANGUAGE sql STABLE STRICT
 AS $$ SELECT format('%s:%s.%s', ms / 60000, lpad((ms / 1000 % 60)::text, 2, '0'), lpad((ms % 1000)::text, 3, '0')) $$;
 GRANT EXECUTE ON FUNCTION hedgerow.lap_time(int) TO hedgerow_anon, hedgerow_user;
 
--- The body of a session's shared page; everything users wrote is escaped.
+-- The body of a session's shared page; everything users wrote is escaped. (plpgsql keeps the
+-- plan of its sub-select; a SQL function with one is planned on every call.)
 CREATE FUNCTION hedgerow.session_html(s data.sessions) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT '<h1 id="title">' || hedgerow.html_escape(coalesce(s.title, s.track)) || '</h1>'
+BEGIN
+  RETURN '<h1 id="title">' || hedgerow.html_escape(coalesce(s.title, s.track)) || '</h1>'
       || '<p>Track: <span id="track">' || hedgerow.html_escape(s.track) || '</span></p>'
       || '<p>Recorded ' || to_char(s.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC</p>'
       || '<ol id="laps">'
       || coalesce((SELECT string_agg('<li>' || hedgerow.lap_time(lap) || '</li>', '' ORDER BY n)
                      FROM unnest(s.laps) WITH ORDINALITY AS t(lap, n)), '')
-      || '</ol>'
+      || '</ol>';
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.session_html(data.sessions) TO hedgerow_anon, hedgerow_user;
 

@@ -76,15 +76,18 @@ AS $$
     '{id, kind, user_id, username, name, book_count, visibility, privacy_level, owner, created_at, updated_at}')
 $$;
 
--- Shared page of a shelf: its name and the books the link holder may see; all user text escaped.
+-- Shared page of a shelf: its name and the books the link holder may see; all user text
+-- escaped. (plpgsql keeps the plan of its sub-select.)
 CREATE FUNCTION hedgerow.shelf_html(sh data.shelves) RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 AS $$
-  SELECT '<h1 id="title">' || hedgerow.html_escape(sh.name) || '</h1><ul id="books">'
+BEGIN
+  RETURN '<h1 id="title">' || hedgerow.html_escape(sh.name) || '</h1><ul id="books">'
       || coalesce((SELECT string_agg('<li>' || hedgerow.html_escape(coalesce(b.title, b.isbn13))
                                      || ' <small>ISBN ' || b.isbn13 || '</small></li>', '' ORDER BY b.created_at, b.id)
                      FROM data.books b WHERE b.shelf_id = sh.id), '')
-      || '</ul>'
+      || '</ul>';
+END
 $$;
 GRANT EXECUTE ON FUNCTION hedgerow.shelf_html(data.shelves) TO hedgerow_anon, hedgerow_user;
 
