@@ -53,18 +53,19 @@ def session_fields(s):
     return {k: s[k] for k in ("track", "title", "laps", "visibility")} | {"owner": s["owner"]["username"]}
 
 
-# Discovery's shelves, each with its count of public books and the page's total (on every row,
-# so that an empty page stays empty).
-def shelves(items, total):
-    return [(s["id"], s["book_count"], total) for s in items]
+# Discovery's shelves, each with its count of public books and the page's total and whether it
+# is capped (on every row, so that an empty page stays empty).
+def shelves(items, total, capped):
+    return [(s["id"], s["book_count"], total, capped) for s in items]
 
 
 EXTRACT = {
     "point_read": (lambda h: h["data"]["id"], lambda l: l["id"], lambda p: p["id"]),
     "share_read": (lambda h: h["data"]["resource"]["id"], lambda l: l["id"], lambda p: p["id"]),
     "feed": (lambda h: [s["id"] for s in h["data"]], lambda l: [s["id"] for s in l], lambda p: [s["id"] for s in p]),
-    "discovery": (lambda h: shelves(h["data"], h["pagination"]["total"]), lambda l: shelves(l["data"], l["total"]),
-                  lambda p: shelves(p["data"], p["total"])),
+    "discovery": (lambda h: shelves(h["data"], h["pagination"]["total"], h["pagination"]["total_capped"]),
+                  lambda l: shelves(l["data"], l["total"], l["total_capped"]),
+                  lambda p: shelves(p["data"], p["total"], p["total_capped"])),
     "leaderboard": (lambda h: [e["session"]["id"] for e in h["data"]], lambda l: [e["session"]["id"] for e in l],
                     lambda p: [e["id"] for e in p]),
     "create_session": (lambda h: session_fields(h["data"]), session_fields, lambda p: session_fields(p[0])),
@@ -85,7 +86,7 @@ def check(directory):
         same = answers["hedgerow"] == answers["lean"] == answers["postgrest"]
         empty = isinstance(answers["hedgerow"], list) and len(answers["hedgerow"]) == 0
         if same and not empty:
-            what = f"{len(answers['hedgerow'])} ids" if isinstance(answers["hedgerow"], list) else "answers"
+            what = f"{len(answers['hedgerow'])} rows" if isinstance(answers["hedgerow"], list) else "answers"
             print(f"bench: check {scenario}: {what} alike")
         else:
             failed = True

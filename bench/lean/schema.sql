@@ -16,8 +16,9 @@
 -- - share links keep the token itself (unique index) and match on it; hedgerow keeps the
 --   token too (the owner may read it again) and matches on its SHA-256.
 -- - links, invitations and the access log name a resource by id whatever its kind (no FK).
--- - discovery's name search runs as the tables' owner over public shelves only
---   (lean_api.discover_shelves, in api.sql): under RLS the planner could not plan it well.
+-- - discovery runs as the tables' owner over public shelves and books only
+--   (lean_api.discover_shelves, in api.sql): under RLS the planner could not plan its name
+--   search well.
 -- =====================================================================
 
 SET client_min_messages = warning;

@@ -4,7 +4,8 @@
 -- =====================================================================
 
 -- An invitation as its owner sees it (the plan seed's shape, plus resource_id, kind and expiry).
--- (plpgsql keeps the plan of its sub-selects; a SQL function with them is planned per call.)
+-- (plpgsql keeps the plan of its sub-selects; a SQL function with them is planned again in
+-- every request.)
 CREATE FUNCTION hedgerow.grant_json(g data.grants) RETURNS json
 LANGUAGE plpgsql STABLE
 AS $$

@@ -32,7 +32,7 @@ REVOKE EXECUTE ON FUNCTION hedgerow.unname_own_reads() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION hedgerow.unname_own_reads() TO hedgerow_user;
 
 -- The invitations `me` gave (given) or received, each with the other side's username.
--- (plpgsql keeps its query's plan; as a SQL function it was planned on every call.)
+-- (plpgsql keeps its query's plan; as a SQL function it was planned again in every request.)
 CREATE FUNCTION hedgerow.invitations_json(me uuid, given boolean) RETURNS json
 LANGUAGE plpgsql STABLE
 AS $$

@@ -51,7 +51,8 @@ AS $$ SELECT format('%s:%s.%s', ms / 60000, lpad((ms / 1000 % 60)::text, 2, '0')
 GRANT EXECUTE ON FUNCTION hedgerow.lap_time(int) TO hedgerow_anon, hedgerow_user;
 
 -- The body of a session's shared page; everything users wrote is escaped. (plpgsql keeps the
--- plan of its sub-select; a SQL function with one is planned on every call.)
+-- plan of its sub-select; a SQL function with one is planned again by every statement that
+-- calls it, so in every request.)
 CREATE FUNCTION hedgerow.session_html(s data.sessions) RETURNS text
 LANGUAGE plpgsql STABLE
 AS $$
