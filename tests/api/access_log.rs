@@ -3,21 +3,15 @@
 
 use serde_json::json;
 
-use crate::helpers::{TestApp, hedgerow_cli, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, hedgerow_cli, spawn_app, spawn_app_with, text_column};
 use crate::sessions::create_session;
 
 async fn logged_ips(app: &TestApp) -> Vec<String> {
-    app.admin()
-        .await
-        .query(
-            "SELECT abbrev(ip_address) FROM data.access_log ORDER BY accessed_at",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
+    text_column(
+        &app.admin().await,
+        "SELECT abbrev(ip_address) FROM data.access_log ORDER BY accessed_at",
+    )
+    .await
 }
 
 async fn read_with_forwarded_for(app: &TestApp, id: &str, forwarded: &str) {

@@ -5,7 +5,7 @@
 use serde_json::json;
 use tokio_postgres::error::SqlState;
 
-use crate::helpers::{TestApp, TestUser, analyst, spawn_app};
+use crate::helpers::{TestApp, TestUser, analyst, spawn_app, text_column};
 use crate::sessions::create_session;
 
 struct World {
@@ -58,13 +58,7 @@ async fn own_ids(client: &tokio_postgres::Client) -> Vec<String> {
 }
 
 async fn ids_of(client: &tokio_postgres::Client, query: &str) -> Vec<String> {
-    let mut ids: Vec<String> = client
-        .query(query, &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let mut ids: Vec<String> = text_column(client, query).await;
     ids.sort();
     ids
 }
@@ -127,17 +121,12 @@ async fn share_tokens_are_unreadable_to_analysts_even_their_own() {
         own, 1,
         "the mapped owner's link is visible, only its token is not"
     );
-    let columns: Vec<String> = analyst
-        .query(
-            "SELECT column_name::text FROM information_schema.columns \
-              WHERE table_schema = 'analytics' AND table_name = 'share_links'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let columns: Vec<String> = text_column(
+        &analyst,
+        "SELECT column_name::text FROM information_schema.columns \
+          WHERE table_schema = 'analytics' AND table_name = 'share_links'",
+    )
+    .await;
     assert!(columns.contains(&"resource_id".to_string()), "{columns:?}");
     assert!(
         !columns.iter().any(|c| c.starts_with("token")),

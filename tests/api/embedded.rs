@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::{
     documented::Contract,
-    helpers::{connect_config, send_checked},
+    helpers::{connect_config, send_checked, text_column},
 };
 
 const BINARY: &str = env!("CARGO_BIN_EXE_hedgerow");
@@ -214,17 +214,12 @@ async fn server_connects_through_the_socket(data_dir: &Path) {
             .dbname("hedgerow"),
     )
     .await;
-    let transports: Vec<String> = admin
-        .query(
-            "SELECT coalesce(host(client_addr), 'socket') FROM pg_stat_activity \
-              WHERE usename = 'hedgerow_authenticator'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let transports: Vec<String> = text_column(
+        &admin,
+        "SELECT coalesce(host(client_addr), 'socket') FROM pg_stat_activity \
+          WHERE usename = 'hedgerow_authenticator'",
+    )
+    .await;
     assert!(
         !transports.is_empty() && transports.iter().all(|t| t == "socket"),
         "{transports:?}"

@@ -140,6 +140,17 @@ pub async fn connect_config(config: &tokio_postgres::Config) -> tokio_postgres::
     client
 }
 
+/// The first column of each row `sql` returns, as text.
+pub async fn text_column<C: FromIterator<String>>(client: &tokio_postgres::Client, sql: &str) -> C {
+    client
+        .query(sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
 /// Work to do when the test process exits: statics are never dropped, so shared clusters are
 /// stopped and their directories removed here.
 type Cleanup = Box<dyn FnOnce() + Send>;

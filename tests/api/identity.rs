@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::{
     AUTHENTICATOR_PASSWORD, analyst, connect_config, spawn_app, spawn_app_with, test_server,
+    text_column,
 };
 use crate::sessions::create_session;
 
@@ -114,22 +115,10 @@ async fn a_mapped_analyst_sees_its_users_private_rows_and_nobody_elses() {
     .await;
     let analyst = analyst(&app, Some(mine.id)).await;
 
-    let emails: Vec<String> = analyst
-        .query("SELECT email FROM analytics.me", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let emails: Vec<String> = text_column(&analyst, "SELECT email FROM analytics.me").await;
     assert_eq!(emails, vec!["mine@example.com"]);
     claim_to_be(&analyst, other.id).await;
-    let emails: Vec<String> = analyst
-        .query("SELECT email FROM analytics.me", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let emails: Vec<String> = text_column(&analyst, "SELECT email FROM analytics.me").await;
     assert_eq!(
         emails,
         vec!["mine@example.com"],

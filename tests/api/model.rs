@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{Level, TestApp, TestUser, analyst, spawn_app_with_app_kinds};
+use crate::helpers::{Level, TestApp, TestUser, analyst, spawn_app_with_app_kinds, text_column};
 use crate::shelves::isbn;
 
 fn level() -> impl Strategy<Value = Level> {
@@ -609,14 +609,8 @@ impl World {
             "shared-with-me after {after:?}"
         );
 
-        let seen: BTreeSet<String> = self
-            .sql
-            .query("SELECT id::text FROM analytics.resources", &[])
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let seen: BTreeSet<String> =
+            text_column(&self.sql, "SELECT id::text FROM analytics.resources").await;
         let expected: BTreeSet<String> = (0..4)
             .filter(|&r| m.effective(r) == Level::Public)
             .map(|r| m.resources[r].id.clone())
