@@ -166,6 +166,17 @@ BEGIN
               x.plural, hedgerow.qualified(x.item_builder), hedgerow.qualified(x.table_name)), ', ' ORDER BY x.plural)
             FROM hedgerow.kinds x));
 
+  -- The ids of everything a user owns, over every kind: the account export reads the
+  -- owner's access log by these, through the log's index by resource.
+  EXECUTE format($sql$
+    CREATE FUNCTION hedgerow.owned_ids(me uuid) RETURNS SETOF uuid
+    LANGUAGE sql STABLE
+    AS $fn$ %s $fn$;
+    GRANT EXECUTE ON FUNCTION hedgerow.owned_ids(uuid) TO hedgerow_user;
+  $sql$, (SELECT string_agg(format('SELECT t.id FROM %s t WHERE t.owner_id = me', hedgerow.qualified(x.table_name)),
+                            ' UNION ALL ' ORDER BY x.plural)
+            FROM hedgerow.kinds x));
+
   FOR child IN SELECT * FROM hedgerow.kinds c WHERE c.parent_kind IS NOT NULL LOOP
     k := (SELECT p FROM hedgerow.kinds p WHERE p.kind = child.parent_kind);
     PERFORM hedgerow.generate($sql$

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    APP_KINDS_DIR, TestApp, TestUser, analyst, hedgerow_cli, spawn_app_with_app_kinds,
+    APP_KINDS_DIR, TestApp, TestUser, analyst, hedgerow_cli, spawn_app_with_app_kinds, text_column,
 };
 use crate::plans::create_plan;
 use crate::sessions::create_session;
@@ -294,6 +294,14 @@ async fn deleting_an_account_takes_everything_it_owns_at_once() {
 async fn the_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() {
     let app = spawn_app_with_app_kinds().await;
     let (ada, bo, bos_session) = ada_and_bo(&app).await;
+    // Anonymous visitors read her public things of three kinds.
+    for path in [
+        format!("/api/sessions/{}", ada.session),
+        format!("/api/shelves/{}", ada.shelf),
+        format!("/api/cookbooks/{}", ada.cookbook),
+    ] {
+        assert_eq!(app.get(&path, None).await.status, StatusCode::OK, "{path}");
+    }
 
     let export = app.get("/api/auth/export", Some(&ada.user.token)).await;
     assert_eq!(export.status, StatusCode::OK, "{:?}", export.body);
@@ -334,6 +342,24 @@ async fn the_export_holds_everything_of_the_caller_and_nothing_of_anyone_else() 
         "Bo's read of her plan: {log:?}"
     );
     assert!(log.iter().any(|r| r["accessed_via"] == "share_link"));
+    // Every log row about her things, of every kind, and no other.
+    let exported: Vec<String> = log
+        .iter()
+        .map(|r| r["resource_id"].as_str().unwrap().to_string())
+        .collect();
+    let logged: Vec<String> = text_column(
+        &app.admin().await,
+        &format!(
+            "SELECT resource_id::text FROM data.access_log WHERE owner_id = '{}' \
+              ORDER BY accessed_at, id",
+            ada.user.id
+        ),
+    )
+    .await;
+    assert_eq!(exported, logged);
+    for read in [&ada.session, &ada.shelf, &ada.cookbook] {
+        assert!(exported.contains(read), "{read} in {exported:?}");
+    }
     let reads = data["own_reads"].as_array().unwrap();
     assert_eq!(reads.len(), 1, "{reads:?}");
     assert_eq!(reads[0]["resource_id"], bos_session.as_str());
