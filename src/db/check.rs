@@ -132,6 +132,20 @@ fn checks() -> Vec<Check> {
                 .into(),
         },
         Check {
+            name: "every foreign key of schema data has an index that begins with its columns",
+            // Without one, deleting the row it points at (an account, a shelf) reads the
+            // whole referencing table.
+            violations: "SELECT c.conrelid::regclass::text || ' (' || \
+                                (SELECT string_agg(a.attname, ', ') FROM pg_attribute a \
+                                  WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)) || ')' \
+                           FROM pg_constraint c \
+                          WHERE c.contype = 'f' AND c.connamespace = 'data'::regnamespace \
+                            AND NOT EXISTS (SELECT FROM pg_index i \
+                                             WHERE i.indrelid = c.conrelid AND i.indpred IS NULL \
+                                               AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] @> c.conkey)"
+                .into(),
+        },
+        Check {
             name: "kept public counts equal the public rows (a full count: seconds at millions of rows)",
             violations: "SELECT coalesce(kept.kind, counted.kind) || ' ' || quote_literal(coalesce(kept.scope, counted.scope)) \
                                 || ': kept ' || coalesce(kept.n, 0) || ', counted ' || coalesce(counted.n, 0) \

@@ -55,7 +55,8 @@ async fn hedgerow_check_fails_with_a_list_when_an_invariant_breaks() {
              GRANT SELECT (token) ON data.share_links TO hedgerow_analyst; \
              CREATE FUNCTION hedgerow.unpinned() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'; \
              DELETE FROM hedgerow_meta.refinery_schema_history WHERE version = 1; \
-             INSERT INTO data.public_counts VALUES ('plan', '', 7);",
+             INSERT INTO data.public_counts VALUES ('plan', '', 7); \
+             DROP INDEX data.share_links_owner;",
         )
         .await
         .unwrap();
@@ -70,6 +71,7 @@ async fn hedgerow_check_fails_with_a_list_when_an_invariant_breaks() {
         "hedgerow.unpinned",
         "V1__profiles_and_settings is not applied",
         "plan '': kept 7, counted 0",
+        "data.share_links (owner_id)",
         "analytics.leak reads data.sessions directly",
         "an analyst may read data.plans",
         "the catalog is not hardened",
