@@ -136,6 +136,27 @@ async fn a_session_that_turns_private_leaves_the_board_at_once_and_leaves_no_gap
         );
     }
 
+    // A public session without laps takes no place until it has one, and none once its laps
+    // are gone.
+    let lapless = create_session(&app, &racer, json!({ "track": "Spa", "is_public": true })).await;
+    let total = |laps: Value| {
+        let (app, path, token) = (
+            &app,
+            format!("/api/sessions/{lapless}"),
+            racer.token.clone(),
+        );
+        async move {
+            let reply = app
+                .patch(&path, Some(&token), json!({ "laps": laps }))
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+            app.get("/api/leaderboards/Spa", None).await.body["pagination"]["total"].clone()
+        }
+    };
+    assert_eq!(total(json!([])).await, 3);
+    assert_eq!(total(json!([123000])).await, 4);
+    assert_eq!(total(json!([])).await, 3);
+
     // A faster lap added later moves everyone down; deleting it moves them back.
     let path = format!("/api/sessions/{a}");
     let reply = app
@@ -289,20 +310,21 @@ async fn analysts_read_the_same_boards_and_never_a_private_session() {
     }
 }
 
-/// A board longer than 1,000 sessions counts only that far (total is then a lower bound and
-/// says so), and still ranks and pages from the fastest; private sessions stay off it.
+/// A board longer than 1,000 sessions is counted exactly and still ranks and pages from the
+/// fastest; private sessions and public ones without laps stay off it and out of its count.
 #[tokio::test]
-async fn a_long_board_caps_its_count_and_still_ranks() {
+async fn a_long_board_counts_exactly_and_still_ranks() {
     let app = spawn_app().await;
     let driver = app.user("endurance").await;
     app.admin()
         .await
         .execute(
             "INSERT INTO data.sessions (owner_id, visibility, track, laps, recorded_at)
-             SELECT $1, CASE WHEN n <= 1003 THEN 'public' ELSE 'private' END::data.visibility,
-                    'Imola', ARRAY[CASE WHEN n <= 1003 THEN 60000 + n ELSE 1000 + n END],
+             SELECT $1, CASE WHEN n <= 1003 OR n > 1006 THEN 'public' ELSE 'private' END::data.visibility,
+                    'Imola', CASE WHEN n <= 1006 THEN ARRAY[CASE WHEN n <= 1003 THEN 60000 + n ELSE 1000 + n END]
+                                  ELSE '{}' END,
                     now() - n * interval '1 minute'
-               FROM generate_series(1, 1006) n",
+               FROM generate_series(1, 1010) n",
             &[&driver.id],
         )
         .await
@@ -310,8 +332,8 @@ async fn a_long_board_caps_its_count_and_still_ranks() {
     let page = app.get("/api/leaderboards/Imola?limit=20", None).await;
     assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
     let pagination = &page.body["pagination"];
-    assert_eq!(pagination["total_capped"], true);
-    assert_eq!(pagination["total"], 1000);
+    assert_eq!(pagination["total_capped"], false);
+    assert_eq!(pagination["total"], 1003);
     assert_eq!(pagination["has_more"], true);
     let laps: Vec<i64> = page.body["data"]
         .as_array()
