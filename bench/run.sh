@@ -146,6 +146,7 @@ scenario() {
       name="6 leaderboard of a track, 20 fastest, anonymous"
       H=(GET "/api/leaderboards/$(q "$track")?limit=20" "" "")
       L=(leaderboard "track=$track")
+      O=("BEGIN READ ONLY" api.leaderboard hedgerow_anon "" "" "args={\"track\": \"$track\", \"limit\": 20}")
       P=(GET "/rpc/leaderboard?track=$(q "$track")&page_limit=20" "" "" "") ;;
     create_session)
       name="7 owner creates a session (write)"
