@@ -7,6 +7,7 @@
                                 scenario's request alike (DIR/<scenario>.{hedgerow,lean,postgrest})
   pglat PREFIX                  p50 and p99 latency (ms) and failures, from pgbench --log files
   report TSV MD                 the markdown table of a results file, with the ratios
+  floor_name                    the scenario name of the bare HTTP round trip's row
 """
 
 import base64
@@ -117,6 +118,9 @@ def pglat(prefix):
     print(f"{percentile(50):.3f} {percentile(99):.3f} {failures}")
 
 
+HTTP_FLOOR = "0 bare HTTP round trip (GET /health)"  # the row bench/run.sh measures it in
+
+
 def report(tsv, md):
     rows = [line.rstrip("\n").split("\t") for line in open(tsv)][1:]
     table = defaultdict(dict)
@@ -129,17 +133,25 @@ def report(tsv, md):
     def ratio(a, b):
         return f"{a / b:.2f}" if b and b == b and a == a else ""
 
+    # At c = 1 a request takes the lean SQL's time plus at least the bare HTTP round trip, so
+    # hedgerow / lean cannot pass floor / (floor + lean) with SQL only as fast as the lean SQL.
+    floor = table.get((HTTP_FLOOR, "1"), {}).get("hedgerow", (float("nan"),))[0]
+
+    def ceiling(key, lean):
+        return ratio(floor, floor + lean) if key[1] == "1" else ""
+
     lines = [
-        "| scenario | c | hedgerow req/s | lean SQL tps | PostgREST req/s | hedgerow / lean | hedgerow / PostgREST "
-        "| hedgerow / its own SQL | p50 ms h / l / p | p99 ms h / l / p | errors h / l / p |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | c | hedgerow req/s | lean SQL tps | PostgREST req/s | hedgerow / lean | ceiling of hedgerow / lean "
+        "| hedgerow / PostgREST | hedgerow / its own SQL | p50 ms h / l / p | p99 ms h / l / p | errors h / l / p |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key in order:
         cells = table[key]
         get = lambda system, i: cells.get(system, (float("nan"), "", "", ""))[i]  # noqa: E731
         h, l, p, o = get("hedgerow", 0), get("lean", 0), get("postgrest", 0), get("own", 0)
         lines.append(
-            f"| {key[0]} | {key[1]} | {h:.0f} | {l:.0f} | {p:.0f} | {ratio(h, l)} | {ratio(h, p)} | {ratio(h, o)} "
+            f"| {key[0]} | {key[1]} | {h:.0f} | {l:.0f} | {p:.0f} | {ratio(h, l)} | {ceiling(key, l)} "
+            f"| {ratio(h, p)} | {ratio(h, o)} "
             f"| {get('hedgerow', 1)} / {get('lean', 1)} / {get('postgrest', 1)} "
             f"| {get('hedgerow', 2)} / {get('lean', 2)} / {get('postgrest', 2)} "
             f"| {get('hedgerow', 3)} / {get('lean', 3)} / {get('postgrest', 3)} |"
@@ -151,4 +163,5 @@ def report(tsv, md):
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    {"jwt": jwt, "walk": walk, "check": check, "pglat": pglat, "report": report}[command](*args)
+    {"jwt": jwt, "walk": walk, "check": check, "pglat": pglat, "report": report,
+     "floor_name": lambda: print(HTTP_FLOOR)}[command](*args)
