@@ -144,7 +144,9 @@ END
 $$;
 
 -- Deletes access-log rows older than `older_than`: months wholly before it are dropped, the
--- rest deleted; returns how many rows went.
+-- rest deleted. Also forgets rows about resources that are gone: a read that commits after
+-- its resource's deletion has forgotten the resource's log (they do not lock each other:
+-- every read would pay) leaves one behind. Returns how many rows went.
 CREATE FUNCTION hedgerow.prune_access_log(older_than interval) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -165,6 +167,10 @@ BEGIN
     END IF;
   END LOOP;
   DELETE FROM data.access_log a WHERE a.accessed_at < cutoff;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  pruned := pruned + n;
+  DELETE FROM data.access_log a
+   WHERE NOT EXISTS (SELECT FROM hedgerow.resources() r WHERE r.id = a.resource_id);
   GET DIAGNOSTICS n = ROW_COUNT;
   PERFORM hedgerow.ensure_access_log_months();
   RETURN pruned + n;

@@ -70,11 +70,12 @@ $$;
 GRANT EXECUTE ON FUNCTION api.delete_profile(jsonb) TO hedgerow_user;
 
 -- GET /api/auth/export: everything the caller owns, as one document (hedgerow.owned_by and
--- owned_ids are generated over every kind by hedgerow.finish_kinds). The access log has no
--- index by owner (every logged read would pay for one), so the owner's rows are found by
--- their resources. Each statement is planned for the caller's own numbers: for most users
--- that is an index probe per resource; for one who owns a large share of everything, a
--- single pass over the log.
+-- hedgerow.resources are generated over every kind by hedgerow.finish_kinds). The access
+-- log has no index by owner (every logged read would pay for one), so the owner's rows are
+-- found by their resources. Each statement is planned for the caller's own numbers: for
+-- most users that is an index probe per resource and month of the log; for one who owns a
+-- large share of everything, a single pass over the log. (A read that raced its resource's
+-- deletion can leave a row about a resource that is gone; `hedgerow logs prune` forgets it.)
 CREATE FUNCTION api.export_account(args jsonb) RETURNS json
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan
 AS $$
@@ -96,9 +97,9 @@ BEGIN
                             'accessed_via', a.accessed_via, 'share_link_id', a.share_link_id,
                             'ip_address', abbrev(a.ip_address), 'accessed_at', a.accessed_at)
                             ORDER BY a.accessed_at, a.id), '[]')
-                     FROM hedgerow.owned_ids(me) r(id) JOIN data.access_log a ON a.resource_id = r.id
+                     FROM hedgerow.resources() r JOIN data.access_log a ON a.resource_id = r.id
                      LEFT JOIN data.profiles p ON p.id = a.viewer_id
-                    WHERE a.owner_id = me),
+                    WHERE r.owner_id = me AND a.owner_id = me),
     'own_reads', hedgerow.own_reads()));
 END
 $$;

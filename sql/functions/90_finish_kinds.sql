@@ -166,14 +166,15 @@ BEGIN
               x.plural, hedgerow.qualified(x.item_builder), hedgerow.qualified(x.table_name)), ', ' ORDER BY x.plural)
             FROM hedgerow.kinds x));
 
-  -- The ids of everything a user owns, over every kind: the account export reads the
-  -- owner's access log by these, through the log's index by resource.
+  -- Every resource of every kind, with its owner (inlined by the planner, so a condition on
+  -- the owner reaches each kind's index by owner): the account export reads the owner's
+  -- access log through these, and `hedgerow logs prune` forgets reads of what is gone.
   EXECUTE format($sql$
-    CREATE FUNCTION hedgerow.owned_ids(me uuid) RETURNS SETOF uuid
+    CREATE FUNCTION hedgerow.resources(OUT id uuid, OUT owner_id uuid) RETURNS SETOF record
     LANGUAGE sql STABLE
     AS $fn$ %s $fn$;
-    GRANT EXECUTE ON FUNCTION hedgerow.owned_ids(uuid) TO hedgerow_user;
-  $sql$, (SELECT string_agg(format('SELECT t.id FROM %s t WHERE t.owner_id = me', hedgerow.qualified(x.table_name)),
+    GRANT EXECUTE ON FUNCTION hedgerow.resources() TO hedgerow_user;
+  $sql$, (SELECT string_agg(format('SELECT t.id, t.owner_id FROM %s t', hedgerow.qualified(x.table_name)),
                             ' UNION ALL ' ORDER BY x.plural)
             FROM hedgerow.kinds x));
 
