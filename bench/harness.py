@@ -133,9 +133,11 @@ def report(tsv, md):
     def ratio(a, b):
         return f"{a / b:.2f}" if b and b == b and a == a else ""
 
-    # At c = 1 a request takes the lean SQL's time plus at least the bare HTTP round trip, so
-    # hedgerow / lean cannot pass floor / (floor + lean) with SQL only as fast as the lean SQL.
+    # The ceiling the bare HTTP round trip sets at c = 1 (bench/README.md).
     floor = table.get((HTTP_FLOOR, "1"), {}).get("hedgerow", (float("nan"),))[0]
+
+    def count(rate):
+        return f"{rate:.0f}" if rate == rate else ""
 
     def ceiling(key, lean):
         return ratio(floor, floor + lean) if key[1] == "1" else ""
@@ -150,7 +152,7 @@ def report(tsv, md):
         get = lambda system, i: cells.get(system, (float("nan"), "", "", ""))[i]  # noqa: E731
         h, l, p, o = get("hedgerow", 0), get("lean", 0), get("postgrest", 0), get("own", 0)
         lines.append(
-            f"| {key[0]} | {key[1]} | {h:.0f} | {l:.0f} | {p:.0f} | {ratio(h, l)} | {ceiling(key, l)} "
+            f"| {key[0]} | {key[1]} | {count(h)} | {count(l)} | {count(p)} | {ratio(h, l)} | {ceiling(key, l)} "
             f"| {ratio(h, p)} | {ratio(h, o)} "
             f"| {get('hedgerow', 1)} / {get('lean', 1)} / {get('postgrest', 1)} "
             f"| {get('hedgerow', 2)} / {get('lean', 2)} / {get('postgrest', 2)} "

@@ -233,9 +233,8 @@ measure() {  # system c duration tag
 }
 results=$RESULTS.tsv
 printf 'scenario\tconcurrency\tsystem\trequests_per_s\tp50_ms\tp99_ms\terrors\n' >"$results"
-# The bare HTTP round trip at c = 1 (GET /health: no database): no server, however little it
-# did, could answer faster. It bounds what hedgerow / lean can reach at c = 1 even with SQL as
-# fast as the lean SQL (the report's "ceiling" column).
+# The bare HTTP round trip at c = 1 (GET /health: no database), for the report's ceiling
+# (bench/README.md).
 if printf '%s\n' $CONCURRENCY | grep -qx 1; then
   line=$(run_wrk 1 "$DURATION" "http://127.0.0.1:$PORT" GET /health "" "" "")
   printf '%s\t1\thedgerow\t%s\n' "$(harness floor_name)" "$line" | tee -a "$results"

@@ -1,4 +1,4 @@
--- Scenario 7: a track's leaderboard, the 20 fastest public sessions, anonymous. Variable: track.
+-- Scenario 6: a track's leaderboard, the 20 fastest public sessions, anonymous. Variable: track.
 \startpipeline
 BEGIN READ ONLY;
 SELECT set_config('role', 'lean_anon', true), set_config('request.jwt.claims', '', true);

@@ -207,6 +207,9 @@ CREATE FUNCTION hedgerow.leaderboard_size(board text) RETURNS bigint
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = ''
 AS $$
 BEGIN
+  IF board IS NULL OR board = '' THEN
+    RETURN 0;  -- '' is the kind's count over every track, not a track's
+  END IF;
   RETURN hedgerow.public_count('session', board)
        - (SELECT count(*) FROM data.sessions s WHERE s.track = board AND s.listed AND s.best_lap_ms IS NULL);
 END

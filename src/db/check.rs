@@ -136,12 +136,14 @@ fn checks() -> Vec<Check> {
             // Without one, deleting the row it points at (an account, a shelf) reads the
             // whole referencing table.
             violations: "SELECT c.conrelid::regclass::text || ' (' || \
-                                (SELECT string_agg(a.attname, ', ') FROM pg_attribute a \
-                                  WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)) || ')' \
+                                (SELECT string_agg(a.attname, ', ' ORDER BY k.n) \
+                                   FROM unnest(c.conkey) WITH ORDINALITY k(attnum, n) \
+                                   JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) || ')' \
                            FROM pg_constraint c \
                           WHERE c.contype = 'f' AND c.connamespace = 'data'::regnamespace \
                             AND NOT EXISTS (SELECT FROM pg_index i \
-                                             WHERE i.indrelid = c.conrelid AND i.indpred IS NULL \
+                                             WHERE i.indrelid = c.conrelid AND i.indpred IS NULL AND i.indisvalid \
+                                               AND cardinality(c.conkey) <= i.indnkeyatts \
                                                AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] @> c.conkey)"
                 .into(),
         },
