@@ -61,7 +61,11 @@ const ROUTES = {
   settings: [settingsView, true],
 };
 
+/** Counts navigations: a page whose data arrives after a later navigation began is dropped. */
+let navigations = 0;
+
 async function render() {
+  const navigation = ++navigations;
   const [page, ...params] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   const [view, private_] = ROUTES[page] ?? [null, false];
   if (!view) {
@@ -78,11 +82,14 @@ async function render() {
     if (link.hasAttribute('aria-current')) link.setAttribute('aria-current', 'page');
   }
   const main = document.getElementById('main');
+  let content;
   try {
-    main.replaceChildren(...[await view(params)].flat());
+    content = [await view(params)].flat();
   } catch (error) {
-    main.replaceChildren(h('h1', {}, 'Not available'), h('p', { class: 'error', role: 'alert' }, error.message));
+    content = [h('h1', {}, 'Not available'), h('p', { class: 'error', role: 'alert' }, error.message)];
   }
+  if (navigation !== navigations) return;
+  main.replaceChildren(...content);
   document.title = `${main.querySelector('h1')?.textContent ?? 'hedgerow'} · hedgerow demo`;
   main.focus();
 }
