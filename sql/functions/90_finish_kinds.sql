@@ -166,16 +166,24 @@ BEGIN
               x.plural, hedgerow.qualified(x.item_builder), hedgerow.qualified(x.table_name)), ', ' ORDER BY x.plural)
             FROM hedgerow.kinds x));
 
-  -- Every resource of every kind, with its owner (inlined by the planner, so a condition on
-  -- the owner reaches each kind's index by owner): the account export reads the owner's
-  -- access log through these, and `hedgerow logs prune` forgets reads of what is gone.
+  -- Every resource of every kind, with its owner and privacy state, read under the caller's
+  -- policies (inlined by the planner, so a condition on the owner reaches each kind's index
+  -- by owner): the account export and the analysts' own things (my_resources, access_log)
+  -- read an owner's access log through these; `hedgerow logs prune` forgets reads of what
+  -- is gone.
   EXECUTE format($sql$
-    CREATE FUNCTION hedgerow.resources(OUT id uuid, OUT owner_id uuid) RETURNS SETOF record
+    CREATE FUNCTION hedgerow.resources(OUT kind text, OUT id uuid, OUT owner_id uuid, OUT parent_id uuid,
+                                       OUT visibility data.visibility, OUT effective_visibility data.visibility,
+                                       OUT listed boolean, OUT created_at timestamptz, OUT updated_at timestamptz)
+    RETURNS SETOF record
     LANGUAGE sql STABLE
     AS $fn$ %s $fn$;
-    GRANT EXECUTE ON FUNCTION hedgerow.resources() TO hedgerow_user;
-  $sql$, (SELECT string_agg(format('SELECT t.id, t.owner_id FROM %s t', hedgerow.qualified(x.table_name)),
-                            ' UNION ALL ' ORDER BY x.plural)
+    GRANT EXECUTE ON FUNCTION hedgerow.resources() TO hedgerow_user, hedgerow_reader;
+  $sql$, (SELECT string_agg(format(
+              'SELECT %L::text, t.id, t.owner_id, %s, t.visibility, t.effective_visibility, t.listed, t.created_at, t.updated_at FROM %s t',
+              x.kind, CASE WHEN x.parent_column IS NULL THEN 'NULL::uuid' ELSE 't.' || quote_ident(x.parent_column) END,
+              hedgerow.qualified(x.table_name)),
+            ' UNION ALL ' ORDER BY x.kind)
             FROM hedgerow.kinds x));
 
   FOR child IN SELECT * FROM hedgerow.kinds c WHERE c.parent_kind IS NOT NULL LOOP
